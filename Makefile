@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` (install, build the index, start the chat) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test check lint ingest bench clean
+
+run: $(VENV)/.stamp-app
+	$(BIN)/python app.py
+
+test: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest -q
+
+# Lint and type-check, then the tests: the one gate, locally and in CI.
+check: $(VENV)/.stamp-test lint test
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check assistant tests app.py bench
+	$(BIN)/mypy assistant
+
+ingest: $(VENV)/.stamp-app
+	$(BIN)/assistant ingest
+
+$(VENV)/.stamp-app: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first, pinned, so that nothing resolves a CUDA build from the registry.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: $(VENV)/.stamp-app
+	$(BIN)/pip install --quiet -e '.[test]'
+	bash scripts/install-browser.sh
+	touch $@
+
+clean:
+	rm -rf $(VENV) index/gen-* index/CURRENT index/.staging-* index/.lock

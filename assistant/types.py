@@ -1,0 +1,119 @@
+"""Core records passed between the pipeline stages: plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Support = Literal["verified", "unverified", "contradicted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One cleaned source document (a file, or one item of a news feed)."""
+
+    id: str  # content hash of the cleaned text plus source
+    source: str  # path relative to the corpus folder, e.g. "reports/iom.pdf"
+    title: str
+    organisation: str
+    date: str  # ISO date (YYYY-MM-DD, YYYY-MM or YYYY) or ""
+    url: str
+    kind: str  # pdf | txt | md | html | news-item
+    text: str
+    page_spans: tuple[int, ...] = ()  # char offset where each page starts; page n starts at page_spans[n-1]
+
+    def page_at(self, offset: int) -> int | None:
+        """Return the 1-based page holding char `offset`, or None for unpaged documents."""
+        if not self.page_spans:
+            return None
+        page = 1
+        for i, start in enumerate(self.page_spans, start=1):
+            if start <= offset:
+                page = i
+            else:
+                break
+        return page
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of a document; `text == document.text[start:end]` exactly."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    page: int | None = None  # first page the chunk lies on
+    section: str = ""  # nearest heading above the chunk
+    # Document metadata is copied onto each chunk so a hit can be cited without another lookup.
+    source: str = ""
+    title: str = ""
+    organisation: str = ""
+    date: str = ""
+    url: str = ""
+
+    @property
+    def year(self) -> str:
+        return self.date[:4]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk with its score at each stage."""
+
+    chunk: Chunk
+    score: float  # the score of the last stage that ranked it
+    rank: int  # 1-based
+    scores: dict[str, float] = field(default_factory=dict)  # bm25, dense, fused, rerank
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered pointer from a statement to the exact span of a retrieved chunk."""
+
+    n: int  # the number shown to the user: [1], [2], ...
+    chunk_id: str
+    source: str
+    title: str
+    page: int | None
+    start: int  # quoted span, char offsets inside the chunk text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    text: str
+    citations: tuple[Citation, ...] = ()
+    support: Support = "unverified"
+    support_score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    statements: tuple[Statement, ...]
+    abstained: bool
+    hits: tuple[Hit, ...]  # the ranked passages the answerer saw
+    reason: str = ""  # why it abstained, or what part is missing
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    standalone_question: str = ""  # the follow-up rewritten with conversation history, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict retrieval to some documents; an empty set means no restriction on that field."""
+
+    sources: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.organisations or self.years)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        return (
+            (not self.sources or chunk.source in self.sources)
+            and (not self.organisations or chunk.organisation in self.organisations)
+            and (not self.years or chunk.year in self.years)
+        )
