@@ -1,0 +1,48 @@
+"""Settings: defaults, assistant.toml, environment, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, load_settings
+from assistant.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_example_file_holds_exactly_the_defaults() -> None:
+    settings = load_settings(REPO / "assistant.example.toml", environ={})
+    defaults = Settings()
+    for name in defaults.__dataclass_fields__:
+        value = getattr(settings, name)
+        if isinstance(value, Path):
+            value = value.relative_to(REPO)
+        assert value == getattr(defaults, name), name
+
+
+def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    config = tmp_path / "assistant.toml"
+    config.write_text('[retrieval]\nretrieval_mode = "bm25"\ntop_k = 7\n[index]\nindex_dir = "idx"\n')
+    settings = load_settings(config, environ={"ASSISTANT_TOP_K": "12"})
+    assert settings.retrieval_mode == "bm25"
+    assert settings.top_k == 12
+    assert settings.index_dir == tmp_path / "idx"
+    assert load_settings(config, environ={}, top_k=3).top_k == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "message"),
+    [
+        ("retreival_mode = 'bm25'", {}, "Unknown setting 'retreival_mode'"),
+        ("retrieval_mode = 'magic'", {}, "retrieval_mode must be one of"),
+        ("top_k = [", {}, "is not valid TOML"),
+        ("", {"ASSISTANT_TOP_K": "many"}, "Setting 'top_k' has an invalid value 'many'"),
+    ],
+)
+def test_bad_settings_are_explained(tmp_path: Path, text: str, environ: dict[str, str], message: str) -> None:
+    config = tmp_path / "assistant.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config, environ=environ)
