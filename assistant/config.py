@@ -28,6 +28,9 @@ class Settings:
     # Chunking (docs/chunking.md has the study behind these numbers).
     chunk_max_chars: int = 800
     chunk_overlap_sentences: int = 1
+    # Ingest limits: a bigger file is reported and skipped rather than stalling the ingest for hours.
+    max_file_mb: int = 200
+    max_text_chars: int = 5_000_000  # ~7,000 chunks, about 6 minutes of embedding on 2 cores
     # Retrieval.
     retrieval_mode: RetrievalMode = "hybrid+rerank"
     top_k: int = 10  # passages returned to the answerer / shown by `search`

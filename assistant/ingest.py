@@ -15,7 +15,7 @@ from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.config import Settings
 from assistant.embedder import Embedder, load_embedder
 from assistant.errors import LoadError
-from assistant.index import Manifest, publish, read_manifest, write_lock
+from assistant.index import Manifest, publish, read_manifest, remove_stale, write_lock
 from assistant.loaders import SUPPORTED_SUFFIXES, load_file
 from assistant.store import FaissStore, indexed_text
 from assistant.types import Chunk
@@ -68,6 +68,7 @@ def ingest(
     corpus = settings.corpus_dir.resolve()
     roots = [Path(p) for p in paths] or [settings.corpus_dir]
     with write_lock(settings.index_dir):
+        remove_stale(settings.index_dir)  # leftovers of a crashed earlier ingest
         embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
         chunking = chunking_settings(settings)
         old = read_manifest(settings.index_dir)
@@ -94,11 +95,18 @@ def ingest(
                 report.unchanged.append(source)
                 continue
             try:
-                documents = load_file(path, source, entry)
+                documents = load_file(path, source, entry, settings.max_file_mb * 2**20, settings.max_text_chars)
+                chunks = [
+                    c
+                    for d in documents
+                    for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+                ]
             except LoadError as exc:
                 report.skipped.append((str(path), str(exc)))
                 continue
-            chunks = [c for d in documents for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)]
+            except Exception as exc:  # a loader bug on one odd file must not stop the whole ingest
+                report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc})"))
+                continue
             new_chunks.extend(chunks)
             files_meta[source] = {
                 "sha256": digest,
@@ -177,7 +185,10 @@ def _collect(roots: Iterable[Path], corpus: Path, report: IngestReport) -> tuple
             continue
         if root.is_dir():
             scanned.append(root.resolve())
-            candidates = sorted(p for p in root.rglob("*") if not any(part.startswith(".") for part in p.relative_to(root).parts))
+            # Hidden folders (.git, .cache) are not documents; hidden files are reported below.
+            candidates = sorted(
+                p for p in root.rglob("*") if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
+            )
         else:
             candidates = [root]
         for path in candidates:
@@ -186,6 +197,9 @@ def _collect(roots: Iterable[Path], corpus: Path, report: IngestReport) -> tuple
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 if root.is_file():
                     report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            if path.name.startswith(".") and root.is_dir():
+                report.skipped.append((str(path), "hidden file (name starts with '.'); rename it to index it"))
                 continue
             resolved = path.resolve()
             if path.is_symlink() and root.is_dir() and not _is_within(resolved, root.resolve()):

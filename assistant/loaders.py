@@ -19,15 +19,25 @@ _TRANSCRIPTION = re.compile(r"^\s*Transcription:\s*$", re.MULTILINE)
 _TRAILING_PAGE = re.compile(r"\s(\d{1,3})$")
 
 
-def load_file(path: Path, source: str, entry: CatalogEntry | None = None) -> list[Document]:
+def load_file(
+    path: Path,
+    source: str,
+    entry: CatalogEntry | None = None,
+    max_bytes: int = 200 * 2**20,
+    max_chars: int = 5_000_000,
+) -> list[Document]:
     """Return the documents in the file at `path`; raise LoadError with a one-line reason if unreadable.
 
-    `source` is how citations name the file (its path relative to the corpus folder).
+    `source` is how citations name the file (its path relative to the corpus folder). Files over
+    `max_bytes`, or whose text is over `max_chars`, are refused.
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"file too large ({size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)")
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file ({exc.strerror or exc})") from None
@@ -35,13 +45,21 @@ def load_file(path: Path, source: str, entry: CatalogEntry | None = None) -> lis
         raise LoadError("empty file")
     entry = entry or CatalogEntry()
     if suffix == ".pdf":
-        return [_load_pdf(raw, source, entry)]
-    text = decode_text(raw)
-    if suffix in HTML_SUFFIXES:
-        return [_load_html(text, source, entry)]
-    if looks_like_feed(text):
-        return _load_feed(text, source, entry)
-    return [_load_text(text, source, entry, kind=suffix.lstrip(".").replace("markdown", "md"))]
+        documents = [_load_pdf(raw, source, entry)]
+    else:
+        text = decode_text(raw)
+        if len(text) > max_chars:
+            raise LoadError(f"text too long ({len(text):,} characters; the limit is {max_chars:,}): split the file")
+        if suffix in HTML_SUFFIXES:
+            documents = [_load_html(text, source, entry)]
+        elif looks_like_feed(text):
+            documents = _load_feed(text, source, entry)
+        else:
+            documents = [_load_text(text, source, entry, kind=suffix.lstrip(".").replace("markdown", "md"))]
+    total = sum(len(d.text) for d in documents)
+    if total > max_chars:
+        raise LoadError(f"text too long ({total:,} characters; the limit is {max_chars:,}): split the file")
+    return documents
 
 
 def decode_text(raw: bytes) -> str:
