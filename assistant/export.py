@@ -91,15 +91,15 @@ def footnoted(turns: Sequence[Turn]) -> tuple[list[NotedTurn], list[Footnote]]:
                 key = (c.chunk_id, c.start, c.end)
                 if key not in numbers:
                     chunk = chunks.get(c.chunk_id)
-                    quote = _clean(chunk.text[c.start : c.end]) if chunk else ""
+                    quote = clean_text(chunk.text[c.start : c.end]) if chunk else ""
                     if len(quote) > QUOTE_MAX_CHARS:
                         quote = quote[: QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
                     numbers[key] = len(notes) + 1
                     notes.append(
                         Footnote(
                             n=numbers[key],
-                            title=_clean((chunk.title if chunk else "") or c.title),
-                            organisation=_clean(chunk.organisation) if chunk else "",
+                            title=clean_text((chunk.title if chunk else "") or c.title),
+                            organisation=clean_text(chunk.organisation) if chunk else "",
                             date=chunk.date if chunk else "",
                             page=c.page,
                             quote=quote,
@@ -109,21 +109,21 @@ def footnoted(turns: Sequence[Turn]) -> tuple[list[NotedTurn], list[Footnote]]:
                     )
                 if numbers[key] not in ids:
                     ids.append(numbers[key])
-            statements.append(NotedStatement(_clean(statement.text), tuple(ids), statement.support))
+            statements.append(NotedStatement(clean_text(statement.text), tuple(ids), statement.support))
         # dict.fromkeys: several passages of one document are named once.
         related = tuple(
             dict.fromkeys(
-                _clean(h.chunk.title or h.chunk.source) + (f", p. {h.chunk.page}" if h.chunk.page else "")
+                clean_text(h.chunk.title or h.chunk.source) + (f", p. {h.chunk.page}" if h.chunk.page else "")
                 for h in answer.hits[:RELATED_LISTED]
             )
         )
         noted_turns.append(
-            NotedTurn(_clean(question), tuple(statements), answer.abstained, _clean(answer.reason), related)
+            NotedTurn(clean_text(question), tuple(statements), answer.abstained, clean_text(answer.reason), related)
         )
     return noted_turns, notes
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """Return `text` on one line, without the control characters that XML forbids."""
     return " ".join(_CONTROL.sub(" ", text).split())
 
@@ -144,34 +144,34 @@ def _abstention(turn: NotedTurn) -> str:
     return "No answer found in the documents. " + (turn.reason or "")
 
 
-def _md(text: str) -> str:
+def escape_md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def to_markdown(turns: Sequence[Turn], title: str | None = None, exported: dt.date | None = None) -> str:
     """Return the turns as Markdown with footnotes ([^n]); unverified statements are marked in italics."""
     noted, notes = footnoted(turns)
-    lines = [f"# {_md(title or default_title(turns))}", "", f"*{_intro(exported or dt.date.today())}*", ""]
+    lines = [f"# {escape_md(title or default_title(turns))}", "", f"*{_intro(exported or dt.date.today())}*", ""]
     for i, turn in enumerate(noted, start=1):
         number = f"{i}. " if len(noted) > 1 else ""
-        lines += [f"## {number}{_md(turn.question)}", ""]
+        lines += [f"## {number}{escape_md(turn.question)}", ""]
         if turn.abstained:
-            lines += [f"> **{_md(_abstention(turn).strip())}**", ""]
+            lines += [f"> **{escape_md(_abstention(turn).strip())}**", ""]
         sentences = []
         for s in turn.statements:
             marks = "".join(f"[^{n}]" for n in s.notes)
             flag = f" *({SUPPORT_NOTES[s.support]})*" if s.support in SUPPORT_NOTES else ""
-            sentences.append(f"{_md(s.text)}{marks}{flag}")
+            sentences.append(f"{escape_md(s.text)}{marks}{flag}")
         if sentences:
             lines += [" ".join(sentences), ""]
         if turn.abstained and turn.related:
-            lines += ["Closest related passages: " + "; ".join(_md(r) for r in turn.related) + ".", ""]
+            lines += ["Closest related passages: " + "; ".join(escape_md(r) for r in turn.related) + ".", ""]
         elif turn.reason and not turn.abstained:
-            lines += [f"*{_md(turn.reason)}*", ""]
+            lines += [f"*{escape_md(turn.reason)}*", ""]
     if notes:
         lines += ["---", ""]
         for note in notes:  # a blank line between definitions: some renderers join adjacent ones
-            lines += [f"[^{note.n}]: {_md(note.text())}", ""]
+            lines += [f"[^{note.n}]: {escape_md(note.text())}", ""]
     return "\n".join(lines)
 
 
@@ -207,7 +207,7 @@ def _add_statements(paragraph: Paragraph, statements: Sequence[NotedStatement], 
     for s in statements:
         paragraph.add_run(s.text)
         for n in s.notes:
-            _add_note_mark(paragraph, n, first=n not in referenced)
+            add_note_mark(paragraph, n, first=n not in referenced)
             referenced.add(n)
         if s.support in SUPPORT_NOTES:
             flag = paragraph.add_run(f" ({SUPPORT_NOTES[s.support]})")
@@ -216,7 +216,7 @@ def _add_statements(paragraph: Paragraph, statements: Sequence[NotedStatement], 
         paragraph.add_run(" ")
 
 
-def _add_note_mark(paragraph: Paragraph, n: int, first: bool) -> None:
+def add_note_mark(paragraph: Paragraph, n: int, first: bool) -> None:
     """Append footnote mark `n`: a real footnote reference the first time, the same number after."""
     run = paragraph.add_run()
     run.font.superscript = True

@@ -21,6 +21,8 @@ from assistant.export import to_docx, to_markdown
 from assistant.index import read_manifest
 from assistant.pipeline import Assistant, render_text
 from assistant.types import Answer, Chunk
+from assistant.ui_brief import build_brief_tab
+from assistant.ui_eval import build_eval_tab
 from assistant.ui_style import CITE_JS, CSS, THEME
 from assistant.uploads import UPLOAD_SUFFIXES, add_uploads
 
@@ -262,9 +264,12 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 tab = _ask_tab(settings, docs)
+            with gr.Tab("Briefing note", id="brief"):
+                build_brief_tab(settings, assistant)
             with gr.Tab("Documents", id="documents"):
                 summary, table, upload, status = _documents_tab(settings, docs)
-            _eval_tab(settings, assistant)
+            with gr.Tab("Eval", id="eval"):
+                build_eval_tab(settings, assistant)
 
         ask_inputs = [tab.question, turns, tab.documents, tab.organisations, tab.years, tab.mode, tab.k, tab.answerer]
         ask_outputs = [tab.chatbot, turns, tab.question]
@@ -282,18 +287,6 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         upload.upload(cb.add_files, [upload], [status, *library_outputs, upload], concurrency_limit=1)
         demo.load(cb.refresh_library, None, library_outputs)
     return demo
-
-
-def _eval_tab(settings: Settings, assistant: Assistant) -> None:
-    """Add the Eval tab when the eval harness provides one."""
-    try:
-        from assistant.ui_eval import build_eval_tab
-    except ModuleNotFoundError as exc:
-        if exc.name != "assistant.ui_eval":
-            raise
-        return
-    with gr.Tab("Eval", id="eval"):
-        build_eval_tab(settings, assistant)
 
 
 def parse_auth(auth: str) -> tuple[str, str] | None:
