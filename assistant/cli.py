@@ -151,11 +151,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.pipeline import check_question
     from assistant.retrieve import Retriever
 
-    query = args.query.strip()
-    if not query:
-        raise AssistantError("The query is empty: type some words to search for.")
+    # The same checks as `ask` and the app (empty, control characters, length), before loading the index.
+    query = check_question(args.query, settings.max_question_chars)
     retriever = Retriever.from_settings(settings)
     hits = retriever.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter))
     if args.json:
