@@ -15,6 +15,10 @@ class IndexMissingError(AssistantError):
     """There is no index yet at the configured location."""
 
 
+class IndexDamagedError(AssistantError):
+    """The published index cannot be read (a file was changed or truncated outside the assistant)."""
+
+
 class ConfigError(AssistantError):
     """A setting in assistant.toml or the environment is invalid."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IndexMissingError
+from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.store import FaissStore
 
 CURRENT_FILE = "CURRENT"
@@ -92,8 +92,16 @@ def load_index(index_dir: Path) -> Index:
     if generation is None:
         raise IndexMissingError(f"No index in {index_dir}/. Build it first: assistant ingest")
     folder = index_dir / generation
-    manifest = Manifest.from_json((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    return Index(folder=folder, generation=generation, manifest=manifest, store=FaissStore.load(folder))
+    try:
+        manifest = Manifest.from_json((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        store = FaissStore.load(folder)
+    except (OSError, ValueError, RuntimeError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        # faiss, numpy and json each fail differently on a truncated or replaced file.
+        reason = " ".join(str(exc).split())[:120]
+        raise IndexDamagedError(
+            f"The index in {folder} is damaged ({type(exc).__name__}: {reason}); rebuild it: assistant ingest"
+        ) from None
+    return Index(folder=folder, generation=generation, manifest=manifest, store=store)
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:

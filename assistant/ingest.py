@@ -14,8 +14,8 @@ from assistant.catalog import CATALOG_NAME, CatalogEntry, load_catalog
 from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.config import Settings
 from assistant.embedder import Embedder, load_embedder
-from assistant.errors import LoadError
-from assistant.index import Manifest, publish, read_manifest, remove_stale, write_lock
+from assistant.errors import IndexDamagedError, LoadError
+from assistant.index import Manifest, load_index, publish, read_manifest, remove_stale, write_lock
 from assistant.loaders import SUPPORTED_SUFFIXES, load_file
 from assistant.store import FaissStore, indexed_text
 from assistant.types import Chunk
@@ -74,9 +74,10 @@ def ingest(
         old = read_manifest(settings.index_dir)
         old_index = None
         if old is not None and (old.embedder, old.dim, old.chunking) == (embedder.name, embedder.dim, chunking):
-            from assistant.index import load_index
-
-            old_index = load_index(settings.index_dir)
+            try:
+                old_index = load_index(settings.index_dir)
+            except IndexDamagedError:
+                report.rebuilt = True  # a damaged index is replaced by a fresh one, not patched
         elif old is not None:
             report.rebuilt = True  # embedder or chunking changed: every file is embedded anew
         old_files = old_index.manifest.files if old_index else {}
@@ -203,7 +204,8 @@ def _collect(roots: Iterable[Path], corpus: Path, report: IngestReport) -> tuple
                 continue
             resolved = path.resolve()
             if path.is_symlink() and root.is_dir() and not _is_within(resolved, root.resolve()):
-                report.skipped.append((str(path), "symbolic link pointing outside the corpus; copy the file in instead"))
+                reason = "symbolic link pointing outside the corpus; copy the file in instead"
+                report.skipped.append((str(path), reason))
                 continue
             source = _source_name(resolved, corpus)
             files.setdefault(source, resolved)

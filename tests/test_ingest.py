@@ -123,3 +123,16 @@ def test_catalog_edit_refreshes_metadata(small: Settings) -> None:
     assert report.updated == ["kyiv.txt"]
     chunks = [c for c in load_index(small.index_dir).store.chunks if c.source == "kyiv.txt"]
     assert {c.title for c in chunks} == {"Kyiv meeting"} and {c.organisation for c in chunks} == {"EaP Panel"}
+
+
+def test_a_damaged_index_is_rebuilt_by_the_next_ingest(small: Settings) -> None:
+    from assistant.errors import IndexDamagedError
+
+    ingest(small)
+    generation = load_index(small.index_dir).folder
+    (generation / "vectors.faiss").write_bytes(b"not a faiss index")
+    with pytest.raises(IndexDamagedError, match="rebuild it: assistant ingest"):
+        load_index(small.index_dir)
+    report = ingest(small)
+    assert report.rebuilt
+    assert sources(small) == {"kyiv.txt", "athens.md"}
