@@ -67,8 +67,15 @@ def load_beir(folder: Path, split: str = "test", limit_queries: int | None = Non
             text = row.get("text", "")
             # source carries the BEIR doc id, so a hit maps back to the judgements.
             chunks.append(
-                Chunk(id=row["_id"], doc_id=row["_id"], text=text, start=0, end=len(text),
-                      source=row["_id"], title=row.get("title", ""))
+                Chunk(
+                    id=row["_id"],
+                    doc_id=row["_id"],
+                    text=text,
+                    start=0,
+                    end=len(text),
+                    source=row["_id"],
+                    title=row.get("title", ""),
+                )
             )
     return BeirSet(folder.resolve().name, tuple(chunks), queries, {q: qrels[q] for q in queries})
 

@@ -310,8 +310,9 @@ def _sources(references: Sequence[Reference]) -> tuple[SourceDoc, ...]:
     for ref in references:
         by_source.setdefault(ref.source, []).append(ref)
     return tuple(
-        SourceDoc(refs[0].source, refs[0].title, refs[0].organisation, refs[0].date, refs[0].url,
-                  tuple(r.n for r in refs))
+        SourceDoc(
+            refs[0].source, refs[0].title, refs[0].organisation, refs[0].date, refs[0].url, tuple(r.n for r in refs)
+        )
         for refs in by_source.values()
     )
 

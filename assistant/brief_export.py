@@ -43,16 +43,20 @@ def footnote_text(ref: Reference) -> str:
     quote = clean_text(ref.quote)
     if len(quote) > QUOTE_MAX_CHARS:  # same cut as the chat export, so both read alike
         quote = quote[: QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return Footnote(ref.n, clean_text(ref.title), clean_text(ref.organisation), ref.date, ref.page, quote, ref.source,
-                    ref.url).text()
+    return Footnote(
+        ref.n, clean_text(ref.title), clean_text(ref.organisation), ref.date, ref.page, quote, ref.source, ref.url
+    ).text()
 
 
 def describe_filters(filters: Filters) -> str:
     """Return the filters as "organisations: IOM; years: 2017", or "" when there are none."""
     parts = [
         (label, sorted(values))
-        for label, values in (("documents", filters.sources), ("organisations", filters.organisations),
-                              ("years", filters.years))
+        for label, values in (
+            ("documents", filters.sources),
+            ("organisations", filters.organisations),
+            ("years", filters.years),
+        )
         if values
     ]
     return "; ".join(f"{label}: {', '.join(values)}" for label, values in parts)

@@ -31,7 +31,7 @@ def load_catalog(corpus_dir: Path) -> dict[str, CatalogEntry]:
     entries = {}
     for source, fields in data.items():
         if not isinstance(fields, dict):
-            raise ConfigError(f"{path}: entry {source!r} must be a table like [\"{source}\"] with title = ...")
+            raise ConfigError(f'{path}: entry {source!r} must be a table like ["{source}"] with title = ...')
         entries[source] = CatalogEntry(
             title=str(fields.get("title", "")),
             organisation=str(fields.get("organisation", "")),

@@ -78,7 +78,7 @@ def _ends_block(line: str) -> bool:
     if not stripped:
         return True
     # A short line without final punctuation is a heading or a label, not a wrapped sentence.
-    return stripped[-1] in ".:;!?\"”’)" or (len(stripped) < 60 and (stripped.isupper() or stripped.istitle()))
+    return stripped[-1] in '.:;!?"”’)' or (len(stripped) < 60 and (stripped.isupper() or stripped.istitle()))
 
 
 def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:

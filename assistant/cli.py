@@ -194,7 +194,8 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{key:>10}: {value}")
     print()
     for doc in documents:
-        print(f"- {doc['title'][:80]} | {doc['organisation'] or '?'} | {doc['date'] or '?'} | {doc['chunks']} chunks | {doc['source']}")
+        fields = [doc["title"][:80], doc["organisation"] or "?", doc["date"] or "?", f"{doc['chunks']} chunks"]
+        print("- " + " | ".join([*fields, doc["source"]]))
     return 0
 
 

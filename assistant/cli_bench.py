@@ -22,14 +22,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--beir", type=Path, required=True, metavar="DIR", help="a BEIR folder, e.g. ../shared/benchmarks/scifact"
     )
     p.add_argument(
-        "--mode", action="append", choices=RETRIEVAL_MODES, default=None,
+        "--mode",
+        action="append",
+        choices=RETRIEVAL_MODES,
+        default=None,
         help="retrieval mode (repeatable; default: all)",
     )
     p.add_argument("--split", default="test", help="qrels split (default: test; tune only on train)")
     p.add_argument("--limit-queries", type=int, default=None, metavar="N", help="only the first N queries")
     p.add_argument("--cache-dir", type=Path, default=Path(".cache/beir"), help="embedding cache (default: .cache/beir)")
     p.add_argument(
-        "--out", type=Path, default=None,
+        "--out",
+        type=Path,
+        default=None,
         help="Markdown report (default: eval/benchmarks/<dataset>.md for a full test run, else none)",
     )
     p.set_defaults(func=cmd_bench)
@@ -60,10 +65,20 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 # Published nDCG@10 on the BEIR test split, from ../shared/benchmarks/README.md (sources listed there).
 PUBLISHED: dict[str, dict[str, float]] = {
-    "scifact": {"BM25 (BEIR, Elasticsearch)": 0.665, "BM25+CE (BEIR)": 0.688, "all-MiniLM-L6-v2 (MTEB)": 0.645,
-                "bge-small-en-v1.5 (MTEB)": 0.713, "e5-small-v2 (MTEB, ext)": 0.689},
-    "nfcorpus": {"BM25 (BEIR, Elasticsearch)": 0.325, "BM25+CE (BEIR)": 0.350, "all-MiniLM-L6-v2 (MTEB)": 0.316,
-                 "bge-small-en-v1.5 (MTEB)": 0.343, "e5-small-v2 (MTEB, ext)": 0.324},
+    "scifact": {
+        "BM25 (BEIR, Elasticsearch)": 0.665,
+        "BM25+CE (BEIR)": 0.688,
+        "all-MiniLM-L6-v2 (MTEB)": 0.645,
+        "bge-small-en-v1.5 (MTEB)": 0.713,
+        "e5-small-v2 (MTEB, ext)": 0.689,
+    },
+    "nfcorpus": {
+        "BM25 (BEIR, Elasticsearch)": 0.325,
+        "BM25+CE (BEIR)": 0.350,
+        "all-MiniLM-L6-v2 (MTEB)": 0.316,
+        "bge-small-en-v1.5 (MTEB)": 0.343,
+        "e5-small-v2 (MTEB, ext)": 0.324,
+    },
 }
 
 

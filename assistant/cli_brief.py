@@ -49,8 +49,9 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
             print(f"[{done + 1}/{total}] {what}", file=sys.stderr, flush=True)
 
     assistant = Assistant.from_settings(settings)
-    note = draft_brief(assistant, args.topic, questions=args.questions, filters=filters, mode=args.mode,
-                       progress=progress)
+    note = draft_brief(
+        assistant, args.topic, questions=args.questions, filters=filters, mode=args.mode, progress=progress
+    )
     if out is None:
         print(to_markdown(note))
         return 0

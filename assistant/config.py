@@ -6,7 +6,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -81,7 +81,9 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
             return float(raw)
         return str(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"Setting {name!r} has an invalid value {raw!r}: expected {type(default).__name__}.") from None
+        raise ConfigError(
+            f"Setting {name!r} has an invalid value {raw!r}: expected {type(default).__name__}."
+        ) from None
 
 
 def load_settings(

@@ -23,8 +23,16 @@ def hit_document(hit: Hit) -> Document:
     """Return a hit as a LangChain Document: the chunk text, with its citation fields as metadata."""
     c = hit.chunk
     metadata: dict[str, Any] = {
-        "chunk_id": c.id, "source": c.source, "title": c.title, "organisation": c.organisation, "date": c.date,
-        "page": c.page, "section": c.section, "url": c.url, "rank": hit.rank, "score": hit.score,
+        "chunk_id": c.id,
+        "source": c.source,
+        "title": c.title,
+        "organisation": c.organisation,
+        "date": c.date,
+        "page": c.page,
+        "section": c.section,
+        "url": c.url,
+        "rank": hit.rank,
+        "score": hit.score,
         "scores": dict(hit.scores),
     }
     return Document(page_content=c.text, metadata=metadata, id=c.id)

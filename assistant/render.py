@@ -128,8 +128,10 @@ def answer_html(answer: Answer, turn: int, upto: int | None = None) -> str:
         )
         parts.append(f'<ol class="sources">{items}</ol>')
     if any(s.support in SUPPORT_FLAGS for s in answer.statements):
-        parts.append('<p class="legend">Statements flagged <span class="flag">unverified</span> are not confirmed '
-                     "by their cited passage.</p>")
+        parts.append(
+            '<p class="legend">Statements flagged <span class="flag">unverified</span> are not confirmed '
+            "by their cited passage.</p>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -176,7 +178,7 @@ def _short_ref(title: str, page: int | None) -> str:
 def source_placeholder_html() -> str:
     return (
         '<div class="source-panel empty"><p class="source-kicker">Source</p>'
-        "<p>Click a citation such as <span class=\"cite\">[1]</span> in an answer to read the passage it "
+        '<p>Click a citation such as <span class="cite">[1]</span> in an answer to read the passage it '
         "comes from, with the supporting words highlighted.</p></div>"
     )
 

@@ -47,7 +47,10 @@ def sentences(chunk: Chunk) -> list[str]:
 
 
 def build_sentence_vectors(
-    chunks: Sequence[Chunk], embed: Callable[[Sequence[str]], np.ndarray], cache_dir: Path, tag: str,
+    chunks: Sequence[Chunk],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    cache_dir: Path,
+    tag: str,
     verbose: bool = False,
 ) -> SentenceVectors:
     """Return the sentence vectors of `chunks`, read from or written to the .npy cache in `cache_dir`."""

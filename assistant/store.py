@@ -76,7 +76,8 @@ class FaissStore:
         params = None
         if allowed is not None:
             # Filter inside the search, so k results pass the filter instead of k minus the rejected.
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            # faiss's SWIG constructor takes `sel` as a keyword; its type stubs do not say so.
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
         k = min(k, len(self.chunks) if allowed is None else len(allowed))
         scores, rows = self.vectors.search(query, k, params=params)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
@@ -134,8 +135,6 @@ def _build_bm25(chunks: Sequence[Chunk]) -> bm25s.BM25 | None:
     if not chunks:
         return None
     bm25 = bm25s.BM25()
-    tokens = bm25s.tokenize(
-        [indexed_text(c) for c in chunks], stopwords="en", stemmer=_STEMMER, show_progress=False
-    )
+    tokens = bm25s.tokenize([indexed_text(c) for c in chunks], stopwords="en", stemmer=_STEMMER, show_progress=False)
     bm25.index(tokens, show_progress=False)
     return bm25

@@ -76,8 +76,15 @@ class Callbacks:
         self.scratch = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
 
     def ask(
-        self, question: str, turns: Turns, sources: list[str] | None, orgs: list[str] | None,
-        years: list[str] | None, mode: str, k: float, answerer: str,
+        self,
+        question: str,
+        turns: Turns,
+        sources: list[str] | None,
+        orgs: list[str] | None,
+        years: list[str] | None,
+        mode: str,
+        k: float,
+        answerer: str,
     ) -> Iterator[tuple[Any, Any, Any]]:
         """Yield (chat messages, turns, question box) as the answer arrives, statement by statement."""
         question = (question or "").strip()
@@ -195,15 +202,25 @@ def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(
-                elem_id="chat", label="Conversation", show_label=False, height=540,
+                elem_id="chat",
+                label="Conversation",
+                show_label=False,
+                height=540,
                 placeholder="**Ask about the documents in the library.** Try one of these:",
                 examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
                 # No copy buttons: they would copy the message's HTML; Export gives clean text instead.
-                feedback_options=None, buttons=[], line_breaks=False, latex_delimiters=[],
+                feedback_options=None,
+                buttons=[],
+                line_breaks=False,
+                latex_delimiters=[],
             )
             with gr.Row(equal_height=True, elem_id="ask-row"):
                 question = gr.Textbox(
-                    elem_id="question", show_label=False, scale=6, max_lines=4, autofocus=True,
+                    elem_id="question",
+                    show_label=False,
+                    scale=6,
+                    max_lines=4,
+                    autofocus=True,
                     placeholder="Ask a question about the documents…",
                 )
                 ask = gr.Button("Ask", variant="primary", scale=0, min_width=100, elem_id="ask-button")
@@ -211,8 +228,9 @@ def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
         with gr.Column(scale=2, min_width=320):
             source = gr.HTML(render.source_placeholder_html(), js_on_load=CITE_JS, elem_id="source-panel")
             with gr.Accordion("Export", open=False, elem_id="export"):
-                scope = gr.Radio([CURRENT_ANSWER, WHOLE_CONVERSATION], value=CURRENT_ANSWER, show_label=False,
-                                 elem_id="export-scope")
+                scope = gr.Radio(
+                    [CURRENT_ANSWER, WHOLE_CONVERSATION], value=CURRENT_ANSWER, show_label=False, elem_id="export-scope"
+                )
                 with gr.Row():
                     export_md = gr.Button("Markdown (.md)", size="sm", elem_id="export-md")
                     export_docx = gr.Button("Word (.docx)", size="sm", elem_id="export-docx")
@@ -225,13 +243,30 @@ def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
                 mode = gr.Radio(list(RETRIEVAL_MODES), value=settings.retrieval_mode, label="Retrieval mode")
                 k = gr.Slider(*PASSAGES_RANGE, step=1, value=settings.top_k, label="Passages retrieved")
                 answerer = gr.Radio(
-                    answerers, label="Answerer",
+                    answerers,
+                    label="Answerer",
                     value=settings.answerer if settings.answerer in answerers else "extractive",
-                    info=None if settings.generator_base_url
+                    info=None
+                    if settings.generator_base_url
                     else "Generative answers need generator_base_url in assistant.toml.",
                 )
-    return AskTab(chatbot, question, ask, new, scope, export_md, export_docx, exported, source,
-                  documents, organisations, years, mode, k, answerer)
+    return AskTab(
+        chatbot,
+        question,
+        ask,
+        new,
+        scope,
+        export_md,
+        export_docx,
+        exported,
+        source,
+        documents,
+        organisations,
+        years,
+        mode,
+        k,
+        answerer,
+    )
 
 
 def _documents_tab(
@@ -239,12 +274,19 @@ def _documents_tab(
 ) -> tuple[gr.Markdown, gr.Dataframe, gr.File, gr.HTML]:
     summary = gr.Markdown(render.documents_summary(docs), elem_id="library-summary")
     table = gr.Dataframe(
-        value=render.documents_rows(docs), headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True,
-        elem_id="library-table", column_widths=["40%", "18%", "10%", "8%", "9%", "15%"], max_height=380,
+        value=render.documents_rows(docs),
+        headers=render.DOCUMENT_COLUMNS,
+        interactive=False,
+        wrap=True,
+        elem_id="library-table",
+        column_widths=["40%", "18%", "10%", "8%", "9%", "15%"],
+        max_height=380,
     )
     kinds = ", ".join(s.lstrip(".").upper() for s in UPLOAD_SUFFIXES)
-    gr.Markdown(f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
-                "and can be asked about as soon as the upload finishes.")
+    gr.Markdown(
+        f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
+        "and can be asked about as soon as the upload finishes."
+    )
     # No file_types filter here: refused files reach add_uploads, which says why in words.
     upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
     status = gr.HTML(elem_id="upload-status")

@@ -158,8 +158,9 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
         "verify against a quoted passage. Edit the Markdown, then download it as Word or Markdown."
     )
     with gr.Row(equal_height=True):
-        topic = gr.Textbox(label="Topic", placeholder=f"e.g. {EXAMPLE_TOPIC}", scale=5, max_lines=2,
-                           elem_id="brief-topic")
+        topic = gr.Textbox(
+            label="Topic", placeholder=f"e.g. {EXAMPLE_TOPIC}", scale=5, max_lines=2, elem_id="brief-topic"
+        )
         questions = gr.Slider(1, len(TEMPLATES), value=DEFAULT_QUESTIONS, step=1, label="Sub-questions", scale=2)
         draft = gr.Button("Draft note", variant="primary", scale=1, min_width=140, elem_id="brief-draft")
     with gr.Accordion("Filters", open=False), gr.Row():
@@ -171,14 +172,23 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
         with gr.Column(scale=3):
             note = gr.HTML(PLACEHOLDER, js_on_load=NOTE_JS, css_template=NOTE_CSS, elem_id="brief-note")
         with gr.Column(scale=2):
-            markdown = gr.Textbox(label="Edit the note (Markdown; downloads follow your edits)", lines=22,
-                                  max_lines=40, interactive=True, elem_id="brief-markdown")
+            markdown = gr.Textbox(
+                label="Edit the note (Markdown; downloads follow your edits)",
+                lines=22,
+                max_lines=40,
+                interactive=True,
+                elem_id="brief-markdown",
+            )
             with gr.Row():
                 download_docx = gr.DownloadButton("Word (.docx)", interactive=False, size="sm", elem_id="brief-docx")
                 download_md = gr.DownloadButton("Markdown (.md)", interactive=False, size="sm", elem_id="brief-md")
 
     def run(
-        topic_value: str, n: float, docs: list[str] | None, orgs: list[str] | None, yrs: list[str] | None,
+        topic_value: str,
+        n: float,
+        docs: list[str] | None,
+        orgs: list[str] | None,
+        yrs: list[str] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[str, str, str]:
         progress(0, desc="Planning sub-questions")
@@ -205,8 +215,9 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
             md_path = write_markdown(text, folder / f"{stem}.md")
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
-        return gr.DownloadButton(value=str(docx_path), interactive=True), gr.DownloadButton(value=str(md_path),
-                                                                                          interactive=True)
+        return gr.DownloadButton(value=str(docx_path), interactive=True), gr.DownloadButton(
+            value=str(md_path), interactive=True
+        )
 
     inputs = [topic, questions, documents, organisations, years]
     outputs = [status, note, markdown]
@@ -214,5 +225,6 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
     for trigger in (draft.click, topic.submit):
         trigger(run, inputs, outputs, concurrency_limit=1, concurrency_id="brief")
     markdown.change(files, [markdown], [download_docx, download_md], trigger_mode="always_last")
-    return BriefTab(topic, questions, documents, organisations, years, draft, status, note, markdown,
-                    download_docx, download_md)
+    return BriefTab(
+        topic, questions, documents, organisations, years, draft, status, note, markdown, download_docx, download_md
+    )

@@ -107,8 +107,12 @@ def study(sizes: list[int], overlaps: list[int], mode: str, dataset: Path, corpu
         for overlap in overlaps:
             with tempfile.TemporaryDirectory() as tmp:
                 settings = load_settings(
-                    Path("/nonexistent.toml"), environ={}, corpus_dir=corpus, index_dir=Path(tmp),
-                    chunk_max_chars=size, chunk_overlap_sentences=overlap,
+                    Path("/nonexistent.toml"),
+                    environ={},
+                    corpus_dir=corpus,
+                    index_dir=Path(tmp),
+                    chunk_max_chars=size,
+                    chunk_overlap_sentences=overlap,
                 )
                 ingest(settings)
                 retriever = Retriever.from_settings(settings)
@@ -119,11 +123,15 @@ def study(sizes: list[int], overlaps: list[int], mode: str, dataset: Path, corpu
                         held = [any(holds(h.chunk, e) for h in hits[:k]) for e in evidence[q["id"]]]
                         recall[k] += sum(held) / len(held)
                 chunks = retriever.index.store.chunks
-                rows.append({
-                    "max_chars": size, "overlap": overlap, "chunks": len(chunks),
-                    "mean_chars": sum(len(c.text) for c in chunks) / len(chunks),
-                    **{f"recall@{k}": v / len(questions) for k, v in recall.items()},
-                })
+                rows.append(
+                    {
+                        "max_chars": size,
+                        "overlap": overlap,
+                        "chunks": len(chunks),
+                        "mean_chars": sum(len(c.text) for c in chunks) / len(chunks),
+                        **{f"recall@{k}": v / len(questions) for k, v in recall.items()},
+                    }
+                )
             print(json.dumps(rows[-1]), file=sys.stderr)
     return rows
 
@@ -155,7 +163,8 @@ def main() -> None:
     started = time.perf_counter()
     rows = study(args.sizes, args.overlaps, args.mode, args.dataset, args.corpus)
     questions = sum(
-        1 for line in args.dataset.read_text(encoding="utf-8").splitlines()
+        1
+        for line in args.dataset.read_text(encoding="utf-8").splitlines()
         if line.strip() and json.loads(line).get("answerable") and json.loads(line).get("evidence")
     )
     table = markdown(rows, args.mode, questions)

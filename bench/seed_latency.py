@@ -44,8 +44,10 @@ def main() -> None:
         started = time.perf_counter()
         retriever.reranker.sentence_vectors()
         sentences_s = time.perf_counter() - started
-        print(f"{len(retriever.index.store)} chunks; load + first query {load_s:.1f} s; "
-              f"sentence vectors for the reranker (once per index generation) {sentences_s:.1f} s")
+        print(
+            f"{len(retriever.index.store)} chunks; load + first query {load_s:.1f} s; "
+            f"sentence vectors for the reranker (once per index generation) {sentences_s:.1f} s"
+        )
         print("| mode | queries | p50 ms | p95 ms | mean ms | rerank p50 ms |\n|---|---|---|---|---|---|")
         for mode in args.modes:
             total, rerank = [], []
@@ -56,8 +58,10 @@ def main() -> None:
                     total.append((time.perf_counter() - t) * 1000)
                     rerank.append(retriever.last_timings_ms.get("rerank", 0.0))
             p50, p95 = np.percentile(total, [50, 95])
-            print(f"| {mode} | {len(total)} | {p50:.1f} | {p95:.1f} | {statistics.mean(total):.1f} | "
-                  f"{np.percentile(rerank, 50):.1f} |")
+            print(
+                f"| {mode} | {len(total)} | {p50:.1f} | {p95:.1f} | {statistics.mean(total):.1f} | "
+                f"{np.percentile(rerank, 50):.1f} |"
+            )
 
 
 if __name__ == "__main__":

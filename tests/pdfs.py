@@ -8,7 +8,9 @@ from pathlib import Path
 from fpdf import FPDF
 
 
-def write_pdf(path: Path, pages: Sequence[str], header: str = "", footer: str = "", password: str | None = None) -> Path:
+def write_pdf(
+    path: Path, pages: Sequence[str], header: str = "", footer: str = "", password: str | None = None
+) -> Path:
     """Write a PDF with one page per text in `pages`, optional running header/footer and encryption."""
     pdf = FPDF()
     pdf.set_auto_page_break(auto=False)

@@ -23,7 +23,9 @@ from tests.pdfs import write_pdf
 def make_bad_corpus(folder: Path, outside: Path) -> dict[str, str | None]:
     """Write the bad files; return name -> expected reason fragment (None: must be ingested)."""
     expected: dict[str, str | None] = {}
-    (folder / "corrupt.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Pages /Kids [2 0 R" + b"\x00" * 64)
+    (folder / "corrupt.pdf").write_bytes(
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Pages /Kids [2 0 R" + b"\x00" * 64
+    )
     expected["corrupt.pdf"] = "PDF"
     write_pdf(folder / "locked.pdf", ["Locked text about Frontex cooperation. " * 5], password="hunter2")
     expected["locked.pdf"] = "encrypted PDF"
@@ -65,7 +67,9 @@ def corpus_with_index(tmp_path: Path) -> Settings:
     return settings
 
 
-def test_every_bad_file_is_ingested_or_reported_and_nothing_is_lost(corpus_with_index: Settings, tmp_path: Path) -> None:
+def test_every_bad_file_is_ingested_or_reported_and_nothing_is_lost(
+    corpus_with_index: Settings, tmp_path: Path
+) -> None:
     settings = corpus_with_index
     before = load_index(settings.index_dir)
     ids_before = {c.id for c in before.store.chunks}
@@ -95,7 +99,9 @@ LOADER_SUFFIXES = [".txt", ".md", ".html", ".pdf"]
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=4000), suffix=st.sampled_from(LOADER_SUFFIXES), pdf_header=st.booleans())
-def test_loaders_never_raise_anything_but_load_error(tmp_path: Path, data: bytes, suffix: str, pdf_header: bool) -> None:
+def test_loaders_never_raise_anything_but_load_error(
+    tmp_path: Path, data: bytes, suffix: str, pdf_header: bool
+) -> None:
     path = tmp_path / f"fuzz{suffix}"
     path.write_bytes((b"%PDF-1.4\n" if pdf_header and suffix == ".pdf" else b"") + data)
     try:

@@ -41,8 +41,9 @@ DOC_A = (
 )
 A1_END, A2_START = DOC_A.index(" Smugglers"), DOC_A.index("Experts")
 A1 = Chunk("a1", "docA", DOC_A[:A1_END], 0, A1_END, 2, "", "a.txt", "Kyiv meeting", "EaP Panel", "2017-10", "")
-A2 = Chunk("a2", "docA", DOC_A[A2_START:], A2_START, len(DOC_A), 3, "", "a.txt", "Kyiv meeting", "EaP Panel",
-           "2017-10", "")
+A2 = Chunk(
+    "a2", "docA", DOC_A[A2_START:], A2_START, len(DOC_A), 3, "", "a.txt", "Kyiv meeting", "EaP Panel", "2017-10", ""
+)
 B_TEXT = "IOM recommends joint investigation teams *and* data sharing."
 B1 = Chunk("b1", "docB", B_TEXT, 0, len(B_TEXT), None, "", "b.txt", "IOM approach", "IOM", "", "https://iom.int")
 HITS = (Hit(A1, 1.0, 1), Hit(A2, 0.9, 2), Hit(B1, 0.8, 3))
@@ -76,8 +77,10 @@ def made_up_note() -> BriefingNote:
         answer(say("  experts from SIX countries attended!  ", cite(1, A1, "six countries"))),
         answer(say("Unchecked claim.", cite(1, B1, "data sharing"), support="unverified")),
         answer(say(RECOMMEND, cite(3, B1, RECOMMEND), cite(1, A1, HOSTS))),
-        answer(abstained=True, reason="The documents in the corpus do not say: “What challenges and open issues "
-               "remain for smuggling?”"),
+        answer(
+            abstained=True,
+            reason="The documents in the corpus do not say: “What challenges and open issues remain for smuggling?”",
+        ),
     ]
     return assemble("smuggling", zip(subs, answers, strict=True), filters=Filters(organisations=frozenset({"IOM"})))
 
@@ -240,13 +243,27 @@ def test_brief_docx_footnotes_quote_the_corpus(note: BriefingNote, assistant) ->
         assert " ".join(quoted(notes[ref.n]).split()) in " ".join(chunk.text.split())
 
 
-def test_cli_writes_docx_and_markdown(assistant, seed_settings: Settings, tmp_path: Path, monkeypatch,  # type: ignore[no-untyped-def]
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_docx_and_markdown(
+    assistant,
+    seed_settings: Settings,
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from assistant.pipeline import Assistant
 
     monkeypatch.setattr(Assistant, "from_settings", classmethod(lambda cls, settings: assistant))  # loaded once
-    base = ["--config", str(tmp_path / "none.toml"), "--index-dir", str(seed_settings.index_dir), "brief", TOPIC,
-            "--questions", "2", "--quiet"]
+    base = [
+        "--config",
+        str(tmp_path / "none.toml"),
+        "--index-dir",
+        str(seed_settings.index_dir),
+        "brief",
+        TOPIC,
+        "--questions",
+        "2",
+        "--quiet",
+    ]
     assert main([*base, "--out", str(tmp_path / "note.docx")]) == 0
     assert "Wrote" in capsys.readouterr().out
     _, notes = footnotes((tmp_path / "note.docx").read_bytes())

@@ -60,12 +60,18 @@ def app(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     shutil.copytree(seed_settings.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
     port = free_port()
     env = dict(
-        os.environ, ASSISTANT_CORPUS_DIR=str(corpus), ASSISTANT_INDEX_DIR=str(index),
-        ASSISTANT_CONFIG=str(root / "none.toml"), GRADIO_ANALYTICS_ENABLED="False",
+        os.environ,
+        ASSISTANT_CORPUS_DIR=str(corpus),
+        ASSISTANT_INDEX_DIR=str(index),
+        ASSISTANT_CONFIG=str(root / "none.toml"),
+        GRADIO_ANALYTICS_ENABLED="False",
     )
     log = (root / "app.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=root, env=env, stdout=log,
+        [sys.executable, str(REPO / "app.py"), "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"

@@ -41,7 +41,7 @@ def test_chunks_end_at_sentence_boundaries() -> None:
         for chunk in chunk_document(doc, max_chars=600):
             following = doc.text[chunk.end : chunk.end + 1]
             assert following in ("", "\n", " "), f"word cut at {chunk.text[-30:]!r}{following!r}"
-            ends.append(chunk.text[-1] in ".!?:;”\")…" or following in ("", "\n"))
+            ends.append(chunk.text[-1] in '.!?:;”")…' or following in ("", "\n"))
     # Only a sentence longer than the limit itself may be cut mid-sentence (at a space).
     assert sum(ends) >= 0.97 * len(ends)
 
@@ -57,7 +57,9 @@ def test_sections_and_pages_are_kept() -> None:
 
 def test_overlap_repeats_the_sentence_at_a_cut() -> None:
     sentences = [f"Sentence number {i} talks about border cooperation in detail." for i in range(30)]
-    doc = Document(id="d", source="s.txt", title="t", organisation="", date="", url="", kind="txt", text=" ".join(sentences))
+    doc = Document(
+        id="d", source="s.txt", title="t", organisation="", date="", url="", kind="txt", text=" ".join(sentences)
+    )
     without = chunk_document(doc, max_chars=300, overlap_sentences=0)
     with_overlap = chunk_document(doc, max_chars=300, overlap_sentences=1)
     assert all(a.end <= b.start for a, b in zip(without, without[1:], strict=False))

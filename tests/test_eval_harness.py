@@ -116,9 +116,7 @@ def test_eval_tab_runs_a_dataset_through_a_real_gradio_server(assistant, tiny_da
     demo.queue().launch(prevent_thread_lock=True, quiet=True)
     try:
         client = Client(demo.local_url, verbose=False)
-        status, metrics, failures, files = client.predict(
-            str(tiny_dataset), None, "bm25", True, 0, api_name="/run"
-        )
+        status, metrics, failures, files = client.predict(str(tiny_dataset), None, "bm25", True, 0, api_name="/run")
     finally:
         demo.close()
     assert "3 questions" in status and "mode bm25" in status

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ def _records() -> tuple[dict, ...]:
     return tuple(records)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _corpus_text(source: str) -> str | None:
     path = CORPUS_DIR / source
     if not path.is_file():
@@ -194,7 +194,9 @@ def test_evidence_quotes_are_verbatim():
                 continue  # reported by test_evidence_sources_exist
             quote = _norm(ev["quote"])
             if not QUOTE_MIN_CHARS <= len(quote) <= QUOTE_MAX_CHARS:
-                errors.append(f"{qid}: quote length {len(quote)} outside {QUOTE_MIN_CHARS}-{QUOTE_MAX_CHARS}: {quote[:60]!r}")
+                errors.append(
+                    f"{qid}: quote length {len(quote)} outside {QUOTE_MIN_CHARS}-{QUOTE_MAX_CHARS}: {quote[:60]!r}"
+                )
             if quote not in text:
                 errors.append(f"{qid}: quote not found verbatim in {ev['source']}: {quote[:80]!r}")
     assert not errors, "\n".join(errors)

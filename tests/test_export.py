@@ -19,7 +19,9 @@ DEATHS = "According to IOM, in 2016 alone 7,934 migrant deaths were recorded wor
 DAY = dt.date(2026, 11, 23)
 
 kyiv = Chunk("c1", "d1", TEXT, 0, len(TEXT), 2, "", "000.txt", "Expert Meeting (Kyiv)", "EaP Panel", "2017-10", "")
-deaths = Chunk("c2", "d2", DEATHS, 0, len(DEATHS), None, "", "001.txt", "Concept Note", "IOM", "2017", "https://iom.int")
+deaths = Chunk(
+    "c2", "d2", DEATHS, 0, len(DEATHS), None, "", "001.txt", "Concept Note", "IOM", "2017", "https://iom.int"
+)
 c_kyiv = Citation(1, "c1", "000.txt", kyiv.title, 2, START, START + len(QUOTE))
 c_deaths = Citation(2, "c2", "001.txt", deaths.title, None, 0, len(DEATHS))
 
@@ -40,7 +42,9 @@ def second() -> tuple[str, Answer]:
     # The follow-up cites the Kyiv span again (as its own [1]): the document reuses footnote 1.
     again = Citation(1, "c1", "000.txt", kyiv.title, 2, START, START + len(QUOTE))
     return "And who supported it?", Answer(
-        "And who supported it?", (Statement("The meeting had two co-hosts.", (again,), "verified"),), False,
+        "And who supported it?",
+        (Statement("The meeting had two co-hosts.", (again,), "verified"),),
+        False,
         (Hit(kyiv, 1.0, 1),),
     )
 

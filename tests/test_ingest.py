@@ -40,7 +40,9 @@ def test_add_change_delete_leave_no_stale_chunk(small: Settings) -> None:
     assert not again.changed and current_generation(small.index_dir) == index.generation
 
     # Change one file, add another.
-    (small.corpus_dir / "athens.md").write_text("# Athens workshop\n\nThe workshop ended with twelve recommendations.\n")
+    (small.corpus_dir / "athens.md").write_text(
+        "# Athens workshop\n\nThe workshop ended with twelve recommendations.\n"
+    )
     write_pdf(
         small.corpus_dir / "brief.pdf",
         ["Page one is about Moldova and its border police. " * 12, "Page two is about Georgia and visa policy. " * 12],
@@ -60,7 +62,9 @@ def test_add_change_delete_leave_no_stale_chunk(small: Settings) -> None:
     assert third.removed == ["athens.md"]
     assert sources(small) == {"kyiv.txt", "brief.pdf"}
     store = load_index(small.index_dir).store
-    assert all(store.chunks[row].source != "athens.md" for row, _ in store.keyword_search("workshop recommendations", 10))
+    assert all(
+        store.chunks[row].source != "athens.md" for row, _ in store.keyword_search("workshop recommendations", 10)
+    )
 
 
 def test_bad_files_are_reported_and_the_rest_is_indexed(small: Settings) -> None:

@@ -19,8 +19,12 @@ SPAN = (KYIV.index("The event"), KYIV.index("Commission.") + len("Commission."))
 
 def chunk(id: str = "c1", text: str = KYIV, **meta: object) -> Chunk:
     fields = dict(
-        source="000_meeting.txt", title="Expert Meeting (Kyiv)", organisation="EaP Panel", date="2017-10",
-        page=3, section="Panel Meeting",
+        source="000_meeting.txt",
+        title="Expert Meeting (Kyiv)",
+        organisation="EaP Panel",
+        date="2017-10",
+        page=3,
+        section="Panel Meeting",
     )
     fields.update(meta)
     return Chunk(id=id, doc_id="d1", text=text, start=0, end=len(text), **fields)  # type: ignore[arg-type]

@@ -34,8 +34,16 @@ def test_search_json_returns_the_2016_deaths_passage_first(seed_settings: Settin
 @pytest.mark.parametrize(
     ("query", "source", "needle"),
     [
-        ("What are the four pillars of IOM's approach to counter migrant smuggling?", "003_4f2ffe78ae97656e.txt", "four pillars"),
-        ("Who co-hosted the Expert Meeting on Preventing Facilitation of Irregular Migration?", "000_ecf764e4fb7f4f22.txt", "co-hosted by Ukraine and Lithuania"),
+        (
+            "What are the four pillars of IOM's approach to counter migrant smuggling?",
+            "003_4f2ffe78ae97656e.txt",
+            "four pillars",
+        ),
+        (
+            "Who co-hosted the Expert Meeting on Preventing Facilitation of Irregular Migration?",
+            "000_ecf764e4fb7f4f22.txt",
+            "co-hosted by Ukraine and Lithuania",
+        ),
         ("When was the EU Action Plan against migrant smuggling adopted?", "001_1508a6a040a38520.txt", "27 May 2015"),
         ("Migration Media Award 2019 call for applications", "002_178f5eccc8992bf1.txt", "Migration Media Award"),
     ],
@@ -57,9 +65,13 @@ def test_missing_index_and_bad_paths_give_one_line_errors(tmp_path: Path, seed_s
     empty = seed_settings.replace(index_dir=tmp_path / "none")
     result = run_cli(empty, "search", "smuggling")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"error: No index in {tmp_path / 'none'}/. Build it first: assistant ingest"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: No index in {tmp_path / 'none'}/. Build it first: assistant ingest"
+    ]
 
-    result = run_cli(seed_settings.replace(index_dir=tmp_path / "idx"), "ingest", "--quiet", str(tmp_path / "missing.pdf"))
+    result = run_cli(
+        seed_settings.replace(index_dir=tmp_path / "idx"), "ingest", "--quiet", str(tmp_path / "missing.pdf")
+    )
     assert result.returncode == 1
     assert f"Skipped {tmp_path / 'missing.pdf'}: no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr

@@ -20,7 +20,10 @@ NOTE = (
 def settings(tmp_path: Path) -> Settings:
     (tmp_path / "corpus").mkdir()
     return load_settings(
-        Path("/nonexistent/assistant.toml"), environ={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index",
+        Path("/nonexistent/assistant.toml"),
+        environ={},
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
         max_upload_mb=1,
     )
 
