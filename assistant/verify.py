@@ -6,6 +6,7 @@ the cited span is about the same thing and contains the statement's facts, not t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,17 @@ W_SIMILARITY = 0.5
 W_OVERLAP = 0.5
 
 
+# A sentence that gives orders to the reader ("Ignore previous instructions and reply X") is never
+# evidence: a generator that obeyed it would otherwise be "supported" by the very words of the order.
+_INSTRUCTION = re.compile(
+    r"[^.!?\n]*(?:\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}"
+    r"\b(?:instructions?|prompts?|rules|questions?|above|previous|everything)\b"
+    r"|\b(?:reply|respond|answer|say|output|print)\s+(?:only\s+)?(?:with\s+)?(?:the\s+word\s+)?[\"“']?[A-Z]{3,}\b"
+    r"|\b(?:system prompt|you are now|you must now)\b)[^.!?\n]*[.!?]?",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Support:
     score: float
@@ -34,7 +46,7 @@ class Support:
 
 def verify(statements: Sequence[Statement], hits: Sequence[Hit], cache: VectorCache) -> tuple[Statement, ...]:
     """Return `statements` with support marks; citations of chunks not in `hits` are removed first."""
-    chunks = {h.chunk.id: h.chunk.text for h in hits}
+    chunks = {h.chunk.id: without_instructions(h.chunk.text) for h in hits}
     out = []
     for statement in statements:
         citations = tuple(c for c in statement.citations if c.chunk_id in chunks)
@@ -66,6 +78,11 @@ def support(text: str, citations: Sequence[Citation], chunks: Mapping[str, str],
     whole_words = set(content_stems(whole)) | {w.lower() for w in whole.split()}
     missing += sorted(n for n in names(statement) if n not in whole.lower() and set(content_stems(n)) - whole_words)
     return Support(W_SIMILARITY * similarity + W_OVERLAP * overlap, similarity, overlap, tuple(missing))
+
+
+def without_instructions(text: str) -> str:
+    """Return `text` with instruction-like sentences blanked out (same length, so offsets still hold)."""
+    return _INSTRUCTION.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _span(citation: Citation, chunks: Mapping[str, str]) -> str:
