@@ -166,6 +166,8 @@ class ExtractiveAnswerer:
             window = _window(hits[candidate.hit].chunk.text, candidate.unit)
             if not self._holds_focus(q.focus, window):
                 value *= NO_FOCUS
+        if not candidate.coverage:
+            value *= NO_FOCUS  # shares no key term with the question (e.g. a question in another language)
         return value, ""
 
     def _holds_focus(self, focus: Sequence[str], text: str) -> bool:

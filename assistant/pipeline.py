@@ -171,11 +171,15 @@ def _with_continuations(hits: Sequence[Hit], following: dict[str, Chunk]) -> lis
     return out
 
 
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def check_question(question: str, max_chars: int) -> str:
     """Return `question` with whitespace collapsed; raise QueryError when it cannot be asked."""
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in question):
         raise QueryError("The question contains control characters: type or paste plain text.")
-    question = " ".join(question.split())
+    # Bidirectional overrides would let a pasted question reorder the text echoed back in the chat.
+    question = " ".join(question.translate(_BIDI_CONTROLS).split())
     if not question:
         raise QueryError("The question is empty: type a question about the documents.")
     if len(question) > max_chars:

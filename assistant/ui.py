@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant import render
 from assistant.config import RETRIEVAL_MODES, Settings
@@ -341,6 +342,43 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
     return user, password
 
 
+class DocumentsAsDownloads:
+    """ASGI middleware: serve corpus files that a browser would run (HTML, SVG, XML) as plain-text downloads.
+
+    Anyone who can upload can put an HTML file into the corpus; served inline it would run as a page
+    of the app (stored XSS). Other files are untouched.
+    """
+
+    _ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".xml")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = unquote(scope.get("path", "")) if scope.get("type") == "http" else ""
+        if not (("/file=" in path or "/file/" in path) and path.lower().endswith(self._ACTIVE)):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_safely(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-type", b"content-disposition", b"content-security-policy")
+                ]
+                headers += [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-disposition", b"attachment"),
+                    (b"content-security-policy", b"sandbox"),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_safely)
+
+
 def launch(demo: gr.Blocks, settings: Settings, **overrides: Any) -> None:
     """Serve `demo` with the queue and limits from `settings`; blocks until interrupted."""
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
@@ -356,5 +394,6 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: Any) -> None:
         ssr_mode=False,
         footer_links=["gradio", "settings"],
         show_error=False,
+        app_kwargs={"middleware": [Middleware(DocumentsAsDownloads)]},
     )
     demo.launch(**{**options, **overrides})

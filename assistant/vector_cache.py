@@ -31,7 +31,10 @@ def cached_vectors(
         digest.update(b"\0")
     path = cache_dir / f"{tag.replace('/', '_')}-{digest.hexdigest()[:16]}.npy"
     if path.is_file():
-        return np.load(path, allow_pickle=False)
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)  # damaged or planted: recompute it below
     if not texts:
         return embed([])
     # Encode longest first in blocks so padding inside a batch is small; progress goes to stderr.
