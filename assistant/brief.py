@@ -117,12 +117,35 @@ class BriefingNote:
         return tuple(s for section in self.sections for bullet in section.bullets for s in bullet.statements)
 
 
-def plan(topic: str, n: int = DEFAULT_QUESTIONS) -> tuple[SubQuestion, ...]:
-    """Return the first `n` sub-questions for `topic` from the templates."""
+def plan(
+    topic: str, n: int = DEFAULT_QUESTIONS, ask_model: Callable[[str, str], str] | None = None
+) -> tuple[SubQuestion, ...]:
+    """Return the first `n` sub-questions for `topic`: from the templates, or phrased by a generator.
+
+    With `ask_model(system, user) -> reply`, the generator words one question per template heading
+    (the headings, and so the note's shape, stay fixed); a heading it leaves out, or a line that is not
+    a question, keeps the template's wording.
+    """
     topic = clean_topic(topic)
     if not 1 <= n <= len(TEMPLATES):
         raise QueryError(f"Ask for between 1 and {len(TEMPLATES)} sub-questions, not {n}.")
-    return tuple(SubQuestion(heading, question.format(topic=topic)) for heading, question in TEMPLATES[:n])
+    planned = [SubQuestion(heading, question.format(topic=topic)) for heading, question in TEMPLATES[:n]]
+    if ask_model is None:
+        return tuple(planned)
+    headings = [sub.heading for sub in planned]
+    reply = ask_model(
+        "You plan briefing notes for migration-policy staff. For each heading, write one specific question "
+        "that the note's section should answer from the documents. Reply with one line per heading, "
+        "exactly 'Heading: question?', and nothing else.",
+        f"Topic: {topic}\nHeadings:\n" + "\n".join(headings),
+    )
+    phrased = {}
+    for line in reply.splitlines():
+        heading, sep, question = line.strip().lstrip("-*0123456789. ").partition(":")
+        question = " ".join(question.split())
+        if sep and heading.strip() in headings and question.endswith("?") and 10 <= len(question) <= 300:
+            phrased[heading.strip()] = question
+    return tuple(SubQuestion(sub.heading, phrased.get(sub.heading, sub.question)) for sub in planned)
 
 
 def clean_topic(topic: str) -> str:
@@ -148,7 +171,14 @@ def draft_brief(
     The best passage for a topic tends to win every sub-question, so a sub-question whose answer only
     repeats points made above is asked once more of the documents the note does not cite yet.
     """
-    subs = plan(topic, questions)
+    settings = assistant.settings
+    generative = (answerer or settings.answerer) == "generative" and bool(settings.generator_base_url)
+    ask_model = None
+    if generative:
+        from assistant.generate import GenerativeAnswerer
+
+        ask_model = GenerativeAnswerer.from_settings(settings).complete
+    subs = plan(topic, questions, ask_model)
     filters = filters or Filters()
     builder = NoteBuilder(clean_topic(topic), filters)
     for i, sub in enumerate(subs):

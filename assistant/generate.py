@@ -82,6 +82,10 @@ class GenerativeAnswerer:
             timings_ms={"answer": (time.perf_counter() - started) * 1000},
         )
 
+    def complete(self, system: str, user: str) -> str:
+        """Return the model's reply to one system + user message (used to plan briefing notes)."""
+        return self._invoke([("system", system), ("human", user)])
+
     def _invoke(self, prompt: list[tuple[str, str]]) -> str:
         import openai
 

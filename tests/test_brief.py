@@ -120,6 +120,7 @@ class RepeatingAssistant:
 
     def __init__(self) -> None:
         self.asked: list[Filters] = []
+        self.settings = Settings()  # the extractive default: sub-questions come from the templates
         self.retriever = SimpleNamespace(index=SimpleNamespace(store=SimpleNamespace(chunks=[A1, A2, B1])))
 
     def ask(self, question: str, *, filters: Filters, **_: object) -> Answer:
@@ -283,3 +284,41 @@ def test_tab_builds_inside_blocks(seed_settings: Settings, assistant) -> None:  
         tab = build_brief_tab(seed_settings, assistant)
     assert isinstance(tab, BriefTab) and isinstance(tab.note, gr.HTML)
     assert tab.documents.choices and not tab.download_docx.interactive
+
+
+def test_generator_words_the_sub_questions_and_templates_fill_the_gaps() -> None:
+    def model(system: str, user: str) -> str:
+        assert "Headings:" in user and "Topic: border cooperation" in user
+        return (
+            "Background and context: Why did countries start cooperating on border management?\n"
+            "2. Key facts and figures: How many officers were trained?\n"
+            "Actors and partners: not a question\n"
+            "Invented heading: What is this?"
+        )
+
+    subs = plan("border cooperation?", 3, model)
+    assert [s.heading for s in subs] == ["Background and context", "Key facts and figures", "Actors and partners"]
+    assert subs[0].question == "Why did countries start cooperating on border management?"
+    assert subs[1].question == "How many officers were trained?"
+    assert subs[2].question == "Which organisations, countries and partners are involved in border cooperation?"
+
+
+def test_brief_plans_with_the_configured_generator(seed_settings: Settings, retriever) -> None:  # type: ignore[no-untyped-def]
+    from assistant.pipeline import Assistant
+    from tests.test_generate import NOT_FOUND, FakeOpenAI
+
+    with FakeOpenAI() as fake:
+
+        def reply(system: str, user: str) -> str:
+            if "Headings:" in user:
+                return "Background and context: What led the Eastern Partnership to act against smuggling?"
+            return NOT_FOUND
+
+        fake.reply = reply
+        settings = seed_settings.replace(generator_base_url=fake.url, answerer="generative")
+        note = draft_brief(Assistant(settings, retriever), "migrant smuggling in the Eastern Partnership", questions=2)
+    planning = [r for r in fake.requests if "Headings:" in r["body"]["messages"][-1]["content"]]
+    assert len(planning) == 1
+    asked = {gap.question for gap in note.not_covered}
+    assert "What led the Eastern Partnership to act against smuggling?" in asked
+    assert "What facts and figures are reported on migrant smuggling in the Eastern Partnership?" in asked
