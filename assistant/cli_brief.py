@@ -26,6 +26,12 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
     )
     add_filter_argument(p)
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
+    p.add_argument(
+        "--answerer",
+        choices=("extractive", "generative"),
+        default=None,
+        help="answerer (default: setting); generative also words the sub-questions",
+    )
     p.add_argument("--out", type=Path, default=None, help="write note.docx or note.md instead of printing Markdown")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_brief)
@@ -50,7 +56,13 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = Assistant.from_settings(settings)
     note = draft_brief(
-        assistant, args.topic, questions=args.questions, filters=filters, mode=args.mode, progress=progress
+        assistant,
+        args.topic,
+        questions=args.questions,
+        filters=filters,
+        mode=args.mode,
+        answerer=args.answerer,
+        progress=progress,
     )
     if out is None:
         print(to_markdown(note))
