@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from assistant.config import RETRIEVAL_MODES, Settings, load_settings
@@ -116,24 +117,34 @@ def hit_json(hit: Hit) -> dict[str, object]:
     }
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.ingest import ingest
-
+@contextlib.contextmanager
+def progress_bar(quiet: bool, unit: str) -> Iterator[Callable[[int, int, str], None]]:
+    """Yield a (done, total, what) callback drawing a tqdm bar on stderr, nothing when `quiet`; close it after."""
     bar = None
 
     def progress(done: int, total: int, what: str) -> None:
         nonlocal bar
-        if args.quiet:
+        if quiet:
             return
         if bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, desc=what, unit="chunk", file=sys.stderr)
+            bar = tqdm(total=total, unit=unit, file=sys.stderr)
+        bar.set_description(what)
         bar.update(done - bar.n)
 
-    report = ingest(settings, args.paths, progress=progress)
-    if bar is not None:
-        bar.close()
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.ingest import ingest
+
+    with progress_bar(args.quiet, "chunk") as progress:
+        report = ingest(settings, args.paths, progress=progress)
     for path, reason in report.skipped:
         print(f"Skipped {path}: {reason}", file=sys.stderr)
     if report.rebuilt:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli import progress_bar
     from assistant.evaluate import REPORT_FILE, evaluate
     from assistant.pipeline import Assistant
 
@@ -53,32 +53,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise AssistantError("Say where to write the run: assistant eval --out DIR (e.g. --out runs/today).")
     if args.limit is not None and args.limit < 1:
         raise AssistantError("--limit must be 1 or more.")
-    bar = None
-
-    def progress(done: int, total: int, what: str) -> None:
-        nonlocal bar
-        if args.quiet:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="question", file=sys.stderr)
-        bar.set_description(what)
-        bar.update(done - bar.n)
-
     assistant = Assistant.from_settings(settings)
-    run = evaluate(
-        assistant,
-        args.dataset,
-        args.out,
-        mode=args.mode,
-        answerer=args.answerer,
-        baselines=args.baselines,
-        limit=args.limit,
-        progress=progress,
-    )
-    if bar is not None:
-        bar.close()
+    with progress_bar(args.quiet, "question") as progress:
+        run = evaluate(
+            assistant,
+            args.dataset,
+            args.out,
+            mode=args.mode,
+            answerer=args.answerer,
+            baselines=args.baselines,
+            limit=args.limit,
+            progress=progress,
+        )
     results = [run.main, *run.baselines]
     print(f"{'metric':<24}" + "".join(f"{r.mode:>15}" for r in results))
     for name in HEADLINE:
