@@ -102,7 +102,8 @@ def _units(text: str, max_chars: int) -> list[_Unit]:
         offset += len(line) + 1
         if not line.strip():
             continue
-        if _is_heading_line(line):
+        # A "heading" longer than a chunk is not one (and could not be split if it were).
+        if len(line.rstrip()) <= max_chars and _is_heading_line(line):
             section = line.strip()
             units.append(_Unit(start, start + len(line.rstrip()), index, True, section))
             continue
