@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import docx
-from docx.document import Document as DocxDocument
-from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
-from docx.opc.packuri import PackURI
-from docx.opc.part import Part
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
 from assistant.brief import NOT_COVERED, BriefingNote, Reference
 from assistant.errors import AssistantError
-from assistant.export import QUOTE_MAX_CHARS, Footnote, add_note_mark, clean_text, escape_md
+from assistant.export import QUOTE_MAX_CHARS, Footnote, add_footnotes_part, add_note_mark, clean_text, escape_md
 from assistant.render import format_date
 from assistant.types import Filters
 
@@ -199,7 +191,8 @@ def markdown_to_docx(md: str) -> bytes:
         _add_inline(paragraph, block.text, numbers, referenced)
     notes = sorted((n, plain(definitions[label])) for label, n in numbers.items())
     if notes:
-        _add_footnotes(document, notes)
+        # A footnote here may have been edited in the Markdown: clean it as such.
+        add_footnotes_part(document, [(n, clean_text(text)) for n, text in notes])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -250,47 +243,6 @@ def _add_inline(paragraph: Paragraph, text: str, numbers: dict[str, int], refere
 def _clean_keep_spaces(text: str) -> str:
     """Return `text` without the control characters XML forbids, keeping its spacing between runs."""
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
-
-
-def _add_footnotes(document: DocxDocument, notes: Sequence[tuple[int, str]]) -> None:
-    """Add word/footnotes.xml holding `notes` (number, text) and declare it in the settings.
-
-    python-docx has no footnote API. assistant.export writes the same part from its Footnote records;
-    this one takes free text because a footnote here may have been edited.
-    """
-    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    body = [
-        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
-        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
-        "</w:footnote>",
-    ]
-    for n, text in notes:  # rPr children keep the schema's order (sz before vertAlign), or Word may refuse it
-        body.append(
-            f'<w:footnote w:id="{n}"><w:p><w:pPr><w:spacing w:after="0"/></w:pPr>'
-            '<w:r><w:rPr><w:sz w:val="18"/><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
-            '<w:r><w:rPr><w:sz w:val="18"/></w:rPr>'
-            f'<w:t xml:space="preserve"> {xml_escape(clean_text(text))}</w:t></w:r>'
-            "</w:p></w:footnote>"
-        )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<w:footnotes xmlns:w="{w}">{"".join(body)}</w:footnotes>'
-    )
-    main_part = document.part
-    part = Part(PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, xml.encode("utf-8"), main_part.package)
-    main_part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
-    footnote_pr = OxmlElement("w:footnotePr")
-    for special in ("-1", "0"):
-        ref = OxmlElement("w:footnote")
-        ref.set(qn("w:id"), special)
-        footnote_pr.append(ref)
-    settings = document.settings.element
-    compat = settings.find(qn("w:compat"))
-    # CT_Settings is an ordered sequence: footnotePr belongs just before compat.
-    if compat is not None:
-        compat.addprevious(footnote_pr)
-    else:
-        settings.append(footnote_pr)
 
 
 # ---------------------------------------------------------------- files

@@ -196,7 +196,7 @@ def to_docx(turns: Sequence[Turn], title: str | None = None, exported: dt.date |
         elif turn.reason and not turn.abstained:
             document.add_paragraph().add_run(turn.reason).italic = True
     if notes:
-        _add_footnotes_part(document, notes)
+        add_footnotes_part(document, [(note.n, note.text()) for note in notes])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -230,19 +230,22 @@ def add_note_mark(paragraph: Paragraph, n: int, first: bool) -> None:
         run.text = str(n)
 
 
-def _add_footnotes_part(document: DocxDocument, notes: Sequence[Footnote]) -> None:
-    """Add word/footnotes.xml (python-docx has no footnote API) and declare it in the settings."""
+def add_footnotes_part(document: DocxDocument, notes: Sequence[tuple[int, str]]) -> None:
+    """Add word/footnotes.xml holding `notes` (number, plain text) and declare it in the settings.
+
+    python-docx has no footnote API. The briefing-note export uses this too.
+    """
     w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     body = [
         '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
         '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
         "</w:footnote>",
     ]
-    for note in notes:  # rPr children keep the schema's order (sz before vertAlign), or Word may refuse the file
+    for n, text in notes:  # rPr children keep the schema's order (sz before vertAlign), or Word may refuse the file
         body.append(
-            f'<w:footnote w:id="{note.n}"><w:p><w:pPr><w:spacing w:after="0"/></w:pPr>'
+            f'<w:footnote w:id="{n}"><w:p><w:pPr><w:spacing w:after="0"/></w:pPr>'
             '<w:r><w:rPr><w:sz w:val="18"/><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
-            f'<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {xml_escape(note.text())}</w:t></w:r>'
+            f'<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {xml_escape(text)}</w:t></w:r>'
             "</w:p></w:footnote>"
         )
     xml = (

@@ -20,8 +20,6 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +34,10 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from app_process import AppStartError, running_app  # noqa: E402
+
 STARTUP_S = 600  # building the index on a first run takes minutes on 2 cores
 
 
@@ -59,12 +61,6 @@ class Run:
             self.results.append(result)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def local_app() -> Iterator[str]:
     """Yield the URL of `python app.py` started on copies of the corpus and index; stop it afterwards."""
@@ -72,42 +68,16 @@ def local_app() -> Iterator[str]:
         root = Path(tmp)
         # No copy of index/: app.py builds a fresh one with today's settings from the corpus (not timed).
         shutil.copytree(REPO / "corpus", root / "corpus", ignore=shutil.ignore_patterns("uploads"))
-        port = free_port()
-        env = dict(
-            os.environ,
-            ASSISTANT_CORPUS_DIR=str(root / "corpus"),
-            ASSISTANT_INDEX_DIR=str(root / "index"),
-            ASSISTANT_CONFIG=str(root / "none.toml"),
-            GRADIO_ANALYTICS_ENABLED="False",
-        )
-        env.pop("ASSISTANT_AUTH", None)
-        log_path = root / "app.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, str(REPO / "app.py"), "--port", str(port)],
-                cwd=root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                deadline = time.monotonic() + STARTUP_S
-                while True:
-                    if proc.poll() is not None:
-                        sys.exit(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                    with suppress(OSError):
-                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                        break
-                    if time.monotonic() > deadline:
-                        sys.exit(f"app.py did not start in {STARTUP_S} s:\n{log_path.read_text()[-3000:]}")
-                    time.sleep(0.5)
-                yield f"http://127.0.0.1:{port}/"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        env = {
+            "ASSISTANT_CORPUS_DIR": str(root / "corpus"),
+            "ASSISTANT_INDEX_DIR": str(root / "index"),
+            "ASSISTANT_CONFIG": str(root / "none.toml"),
+        }
+        try:
+            with running_app(root, env, STARTUP_S, unset=("ASSISTANT_AUTH",)) as app_process:
+                yield app_process.url
+        except AppStartError as exc:
+            sys.exit(str(exc))
 
 
 def answer_error(output: object) -> str:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_process import AppStartError, running_app
 
 from assistant.config import Settings
 
@@ -45,12 +43,6 @@ STARTUP_S, STEP_S = 180, 60
 SHOTS = os.environ.get("ASSISTANT_SCREENSHOTS")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """Yield the URL of the running app and its (temporary) corpus folder."""
@@ -58,43 +50,18 @@ def app(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(seed_settings.corpus_dir, corpus, ignore=shutil.ignore_patterns("uploads"))
     shutil.copytree(seed_settings.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
-    port = free_port()
-    env = dict(
-        os.environ,
-        ASSISTANT_CORPUS_DIR=str(corpus),
-        ASSISTANT_INDEX_DIR=str(index),
-        ASSISTANT_CONFIG=str(root / "none.toml"),
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    log = (root / "app.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port)],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
+    env = {
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_INDEX_DIR": str(index),
+        "ASSISTANT_CONFIG": str(root / "none.toml"),
+    }
     try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{(root / 'app.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not start in {STARTUP_S} s:\n{(root / 'app.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url, corpus
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-    assert "No index" not in (root / "app.log").read_text()  # the given index was used, not rebuilt
+        with running_app(root, env, STARTUP_S) as app_process:
+            yield app_process.url, corpus
+            log_path = app_process.log
+    except AppStartError as exc:
+        pytest.fail(str(exc))
+    assert "No index" not in log_path.read_text()  # the given index was used, not rebuilt
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,7 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
-import time
 import tokenize
 import urllib.parse
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from app_process import AppStartError, running_app
 
 from assistant.cli import main as cli_main
 from assistant.config import Settings
@@ -271,12 +270,6 @@ PAGE = "<html><body><script>fetch('/gradio_api/info').then(r => r.text()).then(a
 STARTUP_S = 240
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class App:
     """A running `python app.py` with login, on copies of the seed corpus and index."""
 
@@ -315,42 +308,19 @@ def app(seed_index: Path, seed_settings: Settings, tmp_path_factory: pytest.Temp
     secret.write_text("TOP SECRET: not a corpus file\n")
     (corpus / "leak.txt").symlink_to(secret)  # a link inside the corpus pointing out of it
     (corpus / "page.html").write_text(PAGE)  # as any user can add through the Documents tab
-    port = free_port()
-    env = dict(
-        os.environ,
-        ASSISTANT_CORPUS_DIR=str(corpus),
-        ASSISTANT_INDEX_DIR=str(index),
-        ASSISTANT_CONFIG=str(root / "none.toml"),
-        ASSISTANT_AUTH=f"{USER}:{PASSWORD}",
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    env.pop("ASSISTANT_HOST", None)  # the default address is what is under test
-    log_path = root / "app.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(REPO / "app.py"), "--port", str(port)],
-            cwd=root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_S
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"app.py did not start in {STARTUP_S} s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
-            yield App(port, corpus, index, secret)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    env = {
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_INDEX_DIR": str(index),
+        "ASSISTANT_CONFIG": str(root / "none.toml"),
+        "ASSISTANT_AUTH": f"{USER}:{PASSWORD}",
+    }
+    # ASSISTANT_HOST unset: the default address is what is under test.
+    try:
+        with running_app(root, env, STARTUP_S, unset=("ASSISTANT_HOST",)) as app_process:
+            yield App(app_process.port, corpus, index, secret)
+            log_path = app_process.log
+    except AppStartError as exc:
+        pytest.fail(str(exc))
     assert "No index" not in log_path.read_text()  # the copied index was used, not rebuilt
 
 
