@@ -138,7 +138,7 @@ class VectorCache:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            fresh = _embed(self.embedder, missing)
+            fresh = embed_texts(self.embedder, missing)
             with self._lock:
                 for text, vector in zip(missing, fresh, strict=True):
                     self._vectors[text] = vector
@@ -150,7 +150,7 @@ class VectorCache:
             return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
 
 
-def _embed(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+def embed_texts(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Return the vectors of `texts`; a few short texts go one at a time on one torch thread.
 
     Two OpenMP threads spin-wait on each other when the cores are busy: a short text then takes
@@ -195,9 +195,25 @@ def rank_passages(candidates: Sequence[Candidate], hits: Sequence[Hit]) -> list[
     return passages
 
 
+def _name_share(name: str, text: str) -> float:
+    """Return 1.0 when lower-case `text` holds `name`, else the share of its hyphenated parts it holds.
+
+    "IOM-OSCE-UNODC project" is half named by a passage on "the OSCE" published by IOM.
+    """
+    if name in text:
+        return 1.0
+    parts = [p for p in name.split("-") if p]
+    return sum(p in text for p in parts) / len(parts) if len(parts) > 1 else 0.0
+
+
 def chunk_context(chunk: Chunk) -> str:
     """Return the text a passage's coverage is judged on: its title, organisation and section plus its text."""
     return f"{chunk.title}\n{chunk.organisation}\n{chunk.section}\n{chunk.text}"
+
+
+def identity(chunk: Chunk) -> str:
+    """Return what names a passage's source: its title, organisation and section heading."""
+    return f"{chunk.title}\n{chunk.organisation}\n{chunk.section}"
 
 
 def mismatch(question: Question, chunk: Chunk) -> str:
@@ -243,9 +259,12 @@ def rank(
     weights = {s: stats.idf(s) for s in question.stems}
     total = sum(weights.values()) or 1.0
 
+    def holds(stems: set[str]) -> set[str]:
+        """Return the question stems `stems` holds, itself or by a synonym found in the passages."""
+        return {s for s in weights if s in stems or question.synonyms.get(s, frozenset()) & stems}
+
     def coverage(text: str) -> float:
-        present = set(content_stems(text))
-        return sum(w for s, w in weights.items() if s in present) / total
+        return sum(weights[s] for s in holds(set(content_stems(text)))) / total
 
     focus_stems = set(content_stems(" ".join(question.focus)))
     name_weights = {n: max((stats.idf(s) for s in content_stems(n)), default=1.0) for n in question.names}
@@ -257,7 +276,8 @@ def rank(
         described = chunk_context(hit.chunk)
         chunk_cover = coverage(described)
         lowered = described.lower()
-        names_found = sum(w for n, w in name_weights.items() if n in lowered) / name_total if name_total else 1.0
+        found = sum(w * _name_share(n, lowered) for n, w in name_weights.items())
+        names_found = found / name_total if name_total else 1.0
         why_not = mismatch(question, hit.chunk)
         for unit in units(hit.chunk.text):
             key = " ".join(unit.text.split())
@@ -269,7 +289,7 @@ def rank(
                 (
                     i,
                     unit,
-                    coverage(unit.text),
+                    sum(weights[s] for s in holds(stems)) / total,
                     chunk_cover,
                     has_answer_type(question, unit.text),
                     focus_stems <= stems,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from assistant.terms import STOPWORDS, content_stems, names, numbers, wordset, years
 
@@ -40,7 +41,7 @@ _AUX = (
     r"take|took|make|made|get|got)"
 )
 # Words that ask for the answer's kind rather than name it: "which countries", "what topics".
-_GENERIC = wordset(
+GENERIC = wordset(
     """
     countries country topics topic results result things thing kinds kind ways way areas area issues issue
     aspects aspect measures measure steps step people ppl person persons main key role roles organisations
@@ -55,6 +56,11 @@ _FOCUS = (
     re.compile(r"^\s*what\s+(?:is|was|are|were)\s+the\s+((?:[a-z\-]+\s+)?[a-z\-]+)\s+(?:of|for)\b", re.I),
     re.compile(rf"^\s*who\s+(?!{_AUX}\b)([a-z\-]+)\b", re.I),
     re.compile(r"^\s*how\s+many\s+((?:[a-z\-]+\s+){0,2}?[a-z\-]+)\s+(?:\w+\s+){0,6}?([a-z]+ed)\b", re.I),
+    # "What were the four sessions planned ...": the things counted.
+    re.compile(
+        r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?!(?:days|weeks|months|years)\b)([a-z\-]+s)\b",
+        re.I,
+    ),
 )
 _TIME_YEAR = re.compile(
     r"\b(?:in|during|since|until|by|before|after|from|of|for)\s+(?:(?:early|late|mid)\s+)?(?:\d{1,2}\s+)?"
@@ -80,6 +86,9 @@ class Question:
     time_years: frozenset[str]
     names: frozenset[str]  # capitalised words, lower-cased
     focus: tuple[str, ...]  # words naming what is asked, which the answer must hold (or a synonym of)
+    # Stems of the passages that stand for a question stem they lack ("died" -> "death", a typo ->
+    # the word meant); set by the answerer from the retrieved passages, empty from `analyse`.
+    synonyms: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def wants_fact(self) -> bool:
@@ -116,7 +125,7 @@ def focus_words(text: str) -> tuple[str, ...]:
             found = [group.split()[-1] for group in match.groups()]
             # Names ("Which Eastern Partnership countries") are checked against the passage as names.
             return tuple(
-                w.lower() for w in found if w.islower() and w not in _GENERIC and w not in STOPWORDS and len(w) > 2
+                w.lower() for w in found if w.islower() and w not in GENERIC and w not in STOPWORDS and len(w) > 2
             )
     return ()
 

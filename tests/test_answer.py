@@ -109,6 +109,72 @@ def test_two_part_question_answers_both_parts(assistant: Assistant) -> None:
     assert "Istanbul" in text
 
 
+def cited_chunks(answer: Answer) -> set[str]:
+    return {c.chunk_id for s in answer.statements for c in s.citations}
+
+
+def test_part_held_by_another_sentence_of_the_document_is_quoted_too(assistant: Assistant) -> None:
+    # The best sentence says until when the project runs; the launch date is in another passage.
+    answer = assistant.ask(
+        "When was the Swiss Support to Integrated Border Management in Lebanon (Phase 2) project launched, "
+        "and until when does it run?"
+    )
+    text = render_text(answer)
+    assert "11 March 2019" in text
+    assert "end of 2020" in text
+    assert len(cited_chunks(answer)) == 2
+
+
+def test_passage_that_adds_nothing_the_others_say_is_not_cited(assistant: Assistant) -> None:
+    # A first-ranked sentence naming places ("South Eastern Europe") is dropped once the sentence giving
+    # both the place and the date is quoted.
+    answer = assistant.ask("Where and when was the trans-regional workshop on the Western Balkans held?")
+    text = render_text(answer)
+    assert "Athens" in text and "June 2014" in text
+    assert len(cited_chunks(answer)) == 1
+
+
+def test_hyphenated_name_partly_in_the_passage_still_answers(assistant: Assistant) -> None:
+    # The passage says "the OSCE", its document is IOM's: two of the three parts of "IOM-OSCE-UNODC".
+    answer = assistant.ask("Which donors financed the desk research of the IOM-OSCE-UNODC project?")
+    assert not answer.abstained
+    assert "South Korea" in render_text(answer)
+
+
+def test_acronym_question_quotes_the_sentence_that_spells_it_out(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the GAI in Cabo Verde?")
+    assert "Gabinetes de Apoio ao Imigrante (GAI" in render_text(answer)
+
+
+def test_list_cut_by_chunking_is_gathered_in_document_order(assistant: Assistant) -> None:
+    answer = assistant.ask("Which four sessions did the concept note plan for the Kyiv meeting?")
+    text = render_text(answer)
+    positions = [text.find(f"Session {n} ") for n in ("I", "II", "III", "IV")]
+    assert -1 not in positions, text
+    assert positions == sorted(positions)
+
+
+def test_introduction_is_quoted_with_its_list(assistant: Assistant) -> None:
+    answer = assistant.ask("How did the EaP project supporting the Prague Process achieve its objectives?")
+    text = render_text(answer)
+    assert "achieved through:" in text
+    assert "improvement of training programs" in text
+
+
+def test_colloquial_word_matches_another_form_of_it_in_the_passage(assistant: Assistant) -> None:
+    # "died" shares no stem with "deaths": the passages' own word stands in (MiniLM cosine 0.69).
+    answer = assistant.ask("how many people died migrating in 2016")
+    assert not answer.abstained
+    assert "7,934" in render_text(answer)
+
+
+def test_comparison_quotes_each_source(assistant: Assistant) -> None:
+    answer = assistant.ask("How do the EU Action Plan and IOM's approach treat the human rights of migrants?")
+    sources = {c.source for s in answer.statements for c in s.citations}
+    assert len(sources) >= 2
+    assert "underlying principle" in render_text(answer)
+
+
 def test_json_shape_has_the_design_fields(assistant: Assistant) -> None:
     row = answer_to_json(assistant.ask("When was the EU Action Plan against migrant smuggling adopted?"))
     assert {"question", "answer", "abstained", "statements", "citations", "retrieved", "timings_ms"} <= row.keys()
