@@ -23,13 +23,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus folder when there is none yet (first run)."""
+    """Build the index from the corpus folder when there is none yet (first run), or none in the configured store."""
     from assistant.index import read_manifest
     from assistant.ingest import ingest
+    from assistant.store_base import StoreTarget
 
-    if read_manifest(settings.index_dir) is not None:
+    manifest = read_manifest(settings.index_dir)
+    target = StoreTarget.from_settings(settings)
+    if manifest is not None and manifest.store == target:
         return
-    print(f"No index in {settings.index_dir}/ yet: building it from {settings.corpus_dir}/ (first run only)…")
+    if manifest is None:
+        print(f"No index in {settings.index_dir}/ yet: building it from {settings.corpus_dir}/ (first run only)…")
+    else:
+        print(f"The index lives in {manifest.store.describe()}; moving it to {target.describe()}…")
     report = ingest(settings)
     for path, reason in report.skipped:
         print(f"Skipped {path}: {reason}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from assistant.errors import AssistantError
 from assistant.rerank import build_sentence_vectors
 from assistant.retrieve import Retriever
 from assistant.store import FaissStore, indexed_text
+from assistant.store_base import Store, StoreTarget
 from assistant.types import Chunk
 from assistant.vector_cache import cached_vectors
 
@@ -118,12 +120,31 @@ def beir_retriever(beir: BeirSet, settings: Settings, cache_dir: Path, rerank: b
     """
     embedder = load_embedder(settings.embedder, settings.embed_batch_size)
     vectors = passage_vectors(beir, embedder, cache_dir)
-    store = FaissStore.build(beir.chunks, vectors, embedder.dim)
+    store = beir_store(beir, vectors, embedder.dim, settings, cache_dir)
     sentences = None
     if rerank:
         tag = f"{beir.name}-sentences-{embedder.name}"
         sentences = build_sentence_vectors(store.chunks, embedder.embed_passages, cache_dir, tag, verbose=True)
     return Retriever.from_store(store, embedder, settings, sentences=sentences)
+
+
+def beir_store(beir: BeirSet, vectors: np.ndarray, dim: int, settings: Settings, cache_dir: Path) -> Store:
+    """Return the BEIR corpus in the configured store: FAISS in memory, or a Milvus collection made afresh.
+
+    The Milvus collection is `beir_<dataset>`, at `milvus_uri` if set, else in the Milvus Lite file
+    `<cache_dir>/milvus.db`.
+    """
+    if settings.store == "faiss":
+        return FaissStore.build(beir.chunks, vectors, dim, settings.approximate_above)
+    from assistant.milvus_store import MilvusStore
+
+    uri = settings.milvus_uri or str(cache_dir / "milvus.db")
+    collection = "beir_" + re.sub(r"\W", "_", beir.name)
+    target = StoreTarget.from_settings(settings.replace(milvus_uri=uri, milvus_collection=collection))
+    store = MilvusStore.create(target, dim, settings.milvus_token)
+    store.add(beir.chunks, vectors)
+    store.flush()
+    return store
 
 
 def run_benchmark(

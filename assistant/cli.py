@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from assistant.config import RETRIEVAL_MODES, Settings, load_settings
+from assistant.config import RETRIEVAL_MODES, STORES, Settings, load_settings
 from assistant.errors import AssistantError
 from assistant.types import Filters, Hit
 
@@ -26,7 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        settings = load_settings(args.config, index_dir=args.index_dir, corpus_dir=args.corpus_dir)
+        settings = load_settings(
+            args.config, index_dir=args.index_dir, corpus_dir=args.corpus_dir, store=getattr(args, "store", None)
+        )
         return int(args.func(args, settings) or 0)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build or update the index from files")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_store_argument(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", help="show the passages retrieved for a query")
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="number of passages (default: top_k setting)")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None)
     add_filter_argument(p)
+    add_store_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
@@ -82,6 +86,12 @@ def add_filter_argument(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FIELD=VALUE",
         help="restrict to source=FILE, org=ORGANISATION or year=YYYY (repeatable)",
+    )
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", choices=STORES, default=None, help="where the index lives (default: the store setting)"
     )
 
 
@@ -142,6 +152,7 @@ def progress_bar(quiet: bool, unit: str) -> Iterator[Callable[[int, int, str], N
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.ingest import ingest
+    from assistant.store_base import StoreTarget
 
     with progress_bar(args.quiet, "chunk") as progress:
         report = ingest(settings, args.paths, progress=progress)
@@ -149,6 +160,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Skipped {path}: {reason}", file=sys.stderr)
     if report.rebuilt:
         print("Embedder or chunking settings changed: index rebuilt from scratch.")
+    if report.store_changed:
+        print(f"Store changed: the index now lives in {StoreTarget.from_settings(settings).describe()}.")
+    if report.recovered:
+        print("Finished an update of the Milvus collection that was interrupted.")
     if report.changed:
         print(
             f"Indexed {report.documents} documents, {report.chunks} chunks "
@@ -195,6 +210,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
         "files": len(index.manifest.files),
         "documents": len(documents),
         "chunks": len(index.store),
+        "store": index.manifest.store.describe(),
         "size_bytes": index_size_bytes(index.folder),
         "created": index.manifest.created,
     }

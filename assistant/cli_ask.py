@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.cli import add_filter_argument, parse_filters
+from assistant.cli import add_filter_argument, add_store_argument, parse_filters
 from assistant.config import RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError, QueryError
 
@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the JSON object of docs/DESIGN.md")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     add_filter_argument(p)
+    add_store_argument(p)
     p.add_argument("--answerer", choices=ANSWERER_CHOICES, default=None, help="default: the answerer setting")
     p.add_argument("--k", type=int, default=None, help="passages retrieved (at least 10)")
     p.add_argument("--questions-file", type=Path, default=None, metavar="FILE", help="one question per line")

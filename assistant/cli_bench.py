@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.cli import add_store_argument
 from assistant.config import RETRIEVAL_MODES, Settings
 
 if TYPE_CHECKING:
@@ -35,8 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out",
         type=Path,
         default=None,
-        help="Markdown report (default: eval/benchmarks/<dataset>.md for a full test run, else none)",
+        help="Markdown report (default: eval/benchmarks/<dataset>.md, or <dataset>-milvus.md with the Milvus store, "
+        "for a full test run; else none)",
     )
+    add_store_argument(p)
     p.set_defaults(func=cmd_bench)
 
 
@@ -53,10 +56,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{r.mode:<14} {m.ndcg10:8.4f} {m.recall100:8.4f} {m.mrr10:8.4f} {r.p50_ms:8.1f} {r.p95_ms:8.1f}")
     out = args.out
     if out is None and args.split == "test" and not args.limit_queries:
-        out = Path("eval/benchmarks") / f"{beir.name}.md"
+        out = Path("eval/benchmarks") / (f"{beir.name}.md" if settings.store == "faiss" else f"{beir.name}-milvus.md")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         command = f"assistant bench --beir {args.beir} --split {args.split}" + "".join(f" --mode {m}" for m in modes)
+        command += " --store milvus" if settings.store == "milvus" else ""
         report = markdown_report(beir.name, args.split, len(beir.queries), results, settings, command)
         out.write_text(report, encoding="utf-8")
         print(f"wrote {out}", file=sys.stderr)
@@ -90,11 +94,22 @@ def markdown_report(
         f"# {dataset} ({split} split, {queries} queries)",
         "",
         f"Reproduce: `{command}` (2 CPU cores; latency is per query, query embedding included,"
-        " the corpus indexed in memory, one chunk per document: title + text).",
+        f" the corpus indexed {'in memory' if settings.store == 'faiss' else 'in Milvus'},"
+        " one chunk per document: title + text).",
         "",
         f"Settings: embedder `{settings.embedder}`, fusion `{settings.fusion}`, candidates per retriever"
         f" max({settings.candidates}, 100), rerank candidates {settings.rerank_candidates}.",
         "",
+        *(
+            [
+                "Store: a Milvus collection (exact FLAT inner product; Milvus's BM25 function over our stemmed"
+                f" tokens) at `{settings.milvus_uri or '<cache-dir>/milvus.db'}` (Milvus Lite unless that is a"
+                " server URL); latency includes its gRPC round trips.",
+                "",
+            ]
+            if settings.store == "milvus"
+            else []
+        ),
         "| mode | nDCG@10 | Recall@100 | MRR@10 | p50 ms | p95 ms |",
         "|---|---|---|---|---|---|",
     ]

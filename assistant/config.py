@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -14,6 +15,7 @@ from assistant.errors import ConfigError
 
 RetrievalMode = Literal["bm25", "dense", "hybrid", "hybrid+rerank"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
+STORES = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Settings:
     retrieval_mode: RetrievalMode = "hybrid+rerank"
     top_k: int = 10  # passages returned to the answerer / shown by `search`
     candidates: int = 50  # candidates taken from each first-stage retriever before fusion
+    # FAISS searches exactly up to this many chunks and builds an HNSW index above: exact search of 200k
+    # 384-d vectors already takes ~16 ms a query on one core (eval/benchmarks/scale.md).
+    approximate_above: int = 200_000
     # Hybrid fusion and the second stage: values tuned on SciFact train only (docs/retrieval.md).
     fusion: str = "weighted"  # weighted (min-max normalised scores) | rrf
     fusion_bm25_weight: float = 0.55  # the dense list gets 1 - this
@@ -45,6 +50,12 @@ class Settings:
     rerank_bm25_weight: float = 0.4
     rerank_dense_weight: float = 0.3
     rerank_sentence_weight: float = 0.3
+    # Store (docs/deploy.md): FAISS files in index_dir, or a Milvus collection. milvus_uri is a file path ending
+    # in .db for Milvus Lite (empty: <index_dir>/milvus.db) or http(s)://host:19530 for a Milvus server or cluster.
+    store: str = "faiss"  # faiss | milvus
+    milvus_uri: str = ""
+    milvus_token: str = ""  # "user:password" or an API key; never written to the index
+    milvus_collection: str = "chunks"
     # Answers.
     answerer: str = "extractive"  # extractive | generative
     generator_base_url: str = ""  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1
@@ -121,6 +132,8 @@ def load_settings(
             coerced = _coerce(key, value, known[key])
             if isinstance(coerced, Path) and not coerced.is_absolute():
                 coerced = config_file.parent / coerced
+            elif key == "milvus_uri" and coerced and "://" not in coerced and not Path(coerced).is_absolute():
+                coerced = str(config_file.parent / coerced)  # a Milvus Lite file is a path like the others
             values[key] = coerced
 
     for key, default in known.items():
@@ -136,4 +149,11 @@ def load_settings(
         )
     if settings.fusion not in ("weighted", "rrf"):
         raise ConfigError(f"fusion must be weighted or rrf, not {settings.fusion!r}.")
+    if settings.store not in STORES:
+        raise ConfigError(f"store must be {' or '.join(STORES)}, not {settings.store!r}.")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", settings.milvus_collection):
+        raise ConfigError(
+            "milvus_collection must be letters, digits and _, not starting with a digit, "
+            f"not {settings.milvus_collection!r}."
+        )
     return settings

@@ -25,3 +25,7 @@ class ConfigError(AssistantError):
 
 class QueryError(AssistantError):
     """A question cannot be answered as asked (empty, too long)."""
+
+
+class StoreError(AssistantError):
+    """The Milvus store cannot be opened or reached, or refused an operation."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IndexDamagedError, IndexMissingError
-from assistant.store import FaissStore
+from assistant.store_base import Store, StoreTarget, open_store
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -31,6 +31,7 @@ class Manifest:
     chunking: dict[str, Any]
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> {sha256, documents: [...]}
     created: str = ""
+    store: StoreTarget = field(default_factory=lambda: StoreTarget("faiss"))  # where the vectors live
 
     def to_json(self) -> str:
         return json.dumps(
@@ -40,6 +41,7 @@ class Manifest:
                 "dim": self.dim,
                 "chunking": self.chunking,
                 "created": self.created,
+                "store": self.store.to_json(),
                 "files": self.files,
             },
             indent=1,
@@ -57,6 +59,7 @@ class Manifest:
             chunking=dict(data["chunking"]),
             files=dict(data["files"]),
             created=data.get("created", ""),
+            store=StoreTarget.from_json(data.get("store")),
         )
 
     def documents(self) -> list[dict[str, Any]]:
@@ -71,7 +74,7 @@ class Index:
     folder: Path
     generation: str
     manifest: Manifest
-    store: FaissStore
+    store: Store
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -86,15 +89,24 @@ def current_generation(index_dir: Path) -> str | None:
     return name if (index_dir / name).is_dir() else None
 
 
-def load_index(index_dir: Path) -> Index:
-    """Return the published index in `index_dir`; raise IndexMissingError if none is there."""
+def load_index(index_dir: Path, expected: StoreTarget | None = None, token: str = "") -> Index:
+    """Return the published index in `index_dir`; raise IndexMissingError if none is there.
+
+    With `expected`, the index must live in that store (else IndexMissingError: ingest builds it there);
+    without, it is opened wherever its manifest says. `token` is the Milvus server's, if it needs one.
+    """
     generation = current_generation(index_dir)
     if generation is None:
         raise IndexMissingError(f"No index in {index_dir}/. Build it first: assistant ingest")
     folder = index_dir / generation
     try:
         manifest = Manifest.from_json((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        store = FaissStore.load(folder)
+        if expected is not None and manifest.store != expected:
+            raise IndexMissingError(
+                f"The index in {index_dir}/ lives in {manifest.store.describe()}, but the settings name "
+                f"{expected.describe()}; build it there: assistant ingest --store {expected.kind}"
+            )
+        store = open_store(folder, manifest.store, manifest.dim, token)
     except (OSError, ValueError, RuntimeError, TypeError, KeyError, UnicodeDecodeError) as exc:
         # faiss, numpy and json each fail differently on a truncated or replaced file.
         reason = " ".join(str(exc).split())[:120]
@@ -115,7 +127,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         return None
 
 
-def publish(index_dir: Path, store: FaissStore, manifest: Manifest) -> str:
+def publish(index_dir: Path, store: Store, manifest: Manifest) -> str:
     """Write a new generation and switch CURRENT to it atomically; return its name.
 
     A crash at any point leaves CURRENT naming either the old or the new complete generation.

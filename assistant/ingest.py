@@ -15,9 +15,11 @@ from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.config import Settings
 from assistant.embedder import Embedder, load_embedder
 from assistant.errors import IndexDamagedError, LoadError
-from assistant.index import Manifest, load_index, publish, read_manifest, remove_stale, write_lock
+from assistant.index import Index, Manifest, load_index, publish, read_manifest, remove_stale, write_lock
 from assistant.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.milvus_update import clear_pending, publish_update, read_pending
 from assistant.store import FaissStore, indexed_text
+from assistant.store_base import Store, StoreTarget
 from assistant.types import Chunk
 
 # Progress callback: (done, total, what) — the CLI draws a bar with it, the app a progress indicator.
@@ -33,6 +35,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
     rebuilt: bool = False
+    store_changed: bool = False  # the settings name another store: the index was copied there
+    recovered: bool = False  # an interrupted Milvus update was finished
     chunks: int = 0
     documents: int = 0
     seconds: float = 0.0
@@ -40,7 +44,7 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.rebuilt)
+        return bool(self.added or self.updated or self.removed or self.rebuilt or self.store_changed or self.recovered)
 
 
 def chunking_settings(settings: Settings) -> dict[str, int]:
@@ -67,6 +71,7 @@ def ingest(
     report = IngestReport()
     corpus = settings.corpus_dir.resolve()
     roots = [Path(p) for p in paths] or [settings.corpus_dir]
+    target = StoreTarget.from_settings(settings)
     with write_lock(settings.index_dir):
         remove_stale(settings.index_dir)  # leftovers of a crashed earlier ingest
         embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
@@ -75,13 +80,27 @@ def ingest(
         old_index = None
         if old is not None and (old.embedder, old.dim, old.chunking) == (embedder.name, embedder.dim, chunking):
             try:
-                old_index = load_index(settings.index_dir)
+                old_index = load_index(settings.index_dir, token=settings.milvus_token)
             except IndexDamagedError:
                 report.rebuilt = True  # a damaged index is replaced by a fresh one, not patched
         elif old is not None:
             report.rebuilt = True  # embedder or chunking changed: every file is embedded anew
+        interrupted = read_pending(settings.index_dir)
+        if interrupted is not None and old_index is not None:
+            if interrupted.target is None:
+                old_index, report.rebuilt = None, True  # cannot tell what it touched: start afresh
+            elif interrupted.target != old_index.manifest.store:
+                interrupted = None  # about a collection the published index does not use
+        if interrupted is not None and old_index is None:
+            interrupted = None  # a fresh build recreates the collection anyway
+        report.recovered = interrupted is not None
+        report.store_changed = old_index is not None and old_index.manifest.store != target
+        redo = interrupted.sources if interrupted else frozenset()
         old_files = old_index.manifest.files if old_index else {}
         scanned_dirs, files = _collect(roots, corpus, report)
+        # Files an interrupted update touched are read again, even when this ingest names other paths.
+        named = {source for _, source in files}
+        files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
         catalog = load_catalog(settings.corpus_dir)
 
         files_meta: dict[str, dict] = {}
@@ -91,7 +110,7 @@ def ingest(
             entry = catalog.get(source)
             digest = _file_hash(path, entry)
             previous = old_files.get(source)
-            if previous and previous["sha256"] == digest:
+            if previous and previous["sha256"] == digest and source not in redo:
                 files_meta[source] = previous
                 report.unchanged.append(source)
                 continue
@@ -131,7 +150,9 @@ def ingest(
             if source in files_meta:
                 continue
             path = _source_path(source, corpus)
-            if path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
+            if source in redo:
+                report.removed.append(source)  # its chunks may be half gone: only a readable file brings them back
+            elif path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
                 files_meta[source] = meta  # not scanned this time, or unreadable now: keep what we had
             else:
                 report.removed.append(source)
@@ -146,22 +167,53 @@ def ingest(
         kept_sources = {s for s, m in files_meta.items() if s not in report.added and s not in report.updated}
         if old_index:
             kept_chunks = [c for c in old_index.store.chunks if c.source in kept_sources]
-        kept_vectors = old_index.store.vectors_of([c.id for c in kept_chunks]) if old_index else None
         new_vectors = _embed(embedder, new_chunks, settings.embed_batch_size, progress)
-        vectors = new_vectors if kept_vectors is None else np.vstack([kept_vectors, new_vectors])
-        store = FaissStore.build(kept_chunks + new_chunks, vectors, embedder.dim)
         manifest = Manifest(
             embedder=embedder.name,
             dim=embedder.dim,
             chunking=chunking,
             files=dict(sorted(files_meta.items())),
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            store=target,
         )
-        report.generation = publish(settings.index_dir, store, manifest)
+        # A Milvus collection keeps the vectors of unchanged chunks in place; FAISS files are written whole.
+        in_place = target.kind == "milvus" and old_index is not None and not report.store_changed
+        kept_vectors = None if in_place else _kept_vectors(old_index, kept_chunks, embedder, settings, progress)
+        store: Store
+        if target.kind == "milvus":
+            store, report.generation = publish_update(
+                settings.index_dir,
+                manifest,
+                old_index,
+                kept_chunks,
+                kept_vectors,
+                new_chunks,
+                new_vectors,
+                interrupted,
+                settings.milvus_token,
+            )
+        else:
+            assert kept_vectors is not None
+            vectors = np.vstack([kept_vectors, new_vectors])
+            store = FaissStore.build(kept_chunks + new_chunks, vectors, embedder.dim, settings.approximate_above)
+            report.generation = publish(settings.index_dir, store, manifest)
+        clear_pending(settings.index_dir)
         report.chunks = len(store)
         report.documents = sum(len(m["documents"]) for m in files_meta.values())
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _kept_vectors(
+    old_index: Index | None, kept: Sequence[Chunk], embedder: Embedder, settings: Settings, progress: Progress | None
+) -> np.ndarray:
+    """Return the vectors of the unchanged chunks, read from the old store (embedded again if it lost them)."""
+    if old_index is None or not kept:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    try:
+        return old_index.store.vectors_of([c.id for c in kept])
+    except IndexDamagedError:
+        return _embed(embedder, kept, settings.embed_batch_size, progress)
 
 
 def _embed(embedder: Embedder, chunks: Sequence[Chunk], batch_size: int, progress: Progress | None) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, QueryError
+from assistant.index import current_generation
 from assistant.retrieve import Retriever
 from assistant.types import Answer, Chunk, Citation, Filters, Hit
 
@@ -32,12 +33,19 @@ class Answerer(Protocol):
 
 
 class Assistant:
-    """Loads the index and models once; `ask` is safe to call from several threads."""
+    """Loads the index and models once; `ask` is safe to call from several threads.
 
-    def __init__(self, settings: Settings, retriever: Retriever) -> None:
+    With `follow_index`, each question first checks which index generation is published and reloads
+    when it changed, so an upload through another app replica, or a CLI ingest, is answerable here
+    without a restart.
+    """
+
+    def __init__(self, settings: Settings, retriever: Retriever, follow_index: bool = False) -> None:
         self.settings = settings
         self.retriever = retriever
+        self.follow_index = follow_index
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._extractive: ExtractiveAnswerer | None = None
         self._extractive_index: object = None  # the index whose term statistics it holds
         self._following: dict[str, Chunk] = {}  # chunk id -> the next chunk of its document
@@ -45,13 +53,27 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        return cls(settings, Retriever.from_settings(settings))
+        return cls(settings, Retriever.from_settings(settings), follow_index=True)
 
     def reload(self) -> None:
         """Pick up a newly published index (after an ingest or upload)."""
         fresh = Retriever.from_settings(self.settings)
         with self._lock:
             self.retriever = fresh
+
+    def current_retriever(self) -> Retriever:
+        """Return the retriever, reloaded first if another process (or an upload) published a newer index."""
+        with self._lock:
+            retriever = self.retriever
+        if not self.follow_index or _published(self.settings) in (None, retriever.index.generation):
+            return retriever
+        with self._reload_lock:  # one thread reloads; the others wait for it rather than load it again
+            with self._lock:
+                retriever = self.retriever
+            if _published(self.settings) not in (None, retriever.index.generation):
+                self.reload()
+        with self._lock:
+            return self.retriever
 
     def ask(
         self,
@@ -72,8 +94,7 @@ class Assistant:
         if which not in ANSWERERS:
             raise ConfigError(f"Unknown answerer {which!r}: use {' or '.join(ANSWERERS)}.")
         started = time.perf_counter()
-        with self._lock:
-            retriever = self.retriever
+        retriever = self.current_retriever()
         extractive = self._extractive_for(retriever)
         rewritten = standalone(question, history, extractive.similarity) if history else question
         hits = retriever.search(rewritten, k=max(k or self.settings.top_k, 10), mode=mode, filters=filters)
@@ -122,6 +143,11 @@ class Assistant:
             if self._generative is None:
                 self._generative = GenerativeAnswerer.from_settings(self.settings)
             return self._generative
+
+
+def _published(settings: Settings) -> str | None:
+    """Return the name of the published index generation: reading one small file, cheap enough per question."""
+    return current_generation(settings.index_dir)
 
 
 def _sentence_vectors(retriever: Retriever) -> dict[str, list[tuple[str, np.ndarray]]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import nupunkt
 
-from assistant.store import FaissStore
+from assistant.store_base import Store
 from assistant.types import Chunk
 from assistant.vector_cache import cached_vectors
 
@@ -86,7 +86,7 @@ class SentenceReranker:
     """Holds the sentence vectors of one store, computed on first use (cached on disk) and then kept."""
 
     def __init__(
-        self, store: FaissStore, embed: Callable[[Sequence[str]], np.ndarray], cache_dir: Path, tag: str
+        self, store: Store, embed: Callable[[Sequence[str]], np.ndarray], cache_dir: Path, tag: str
     ) -> None:
         self.store = store
         self.embed = embed
@@ -96,7 +96,7 @@ class SentenceReranker:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_vectors(cls, store: FaissStore, vectors: SentenceVectors) -> SentenceReranker:
+    def from_vectors(cls, store: Store, vectors: SentenceVectors) -> SentenceReranker:
         """Return a reranker over `store` whose sentence vectors were computed elsewhere (benchmarks, tests)."""
         reranker = cls(store, _embedder_not_needed, Path(), "")
         reranker._vectors = vectors

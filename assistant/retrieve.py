@@ -14,7 +14,7 @@ from assistant.config import Settings
 from assistant.embedder import Embedder, load_embedder
 from assistant.index import Index, Manifest, load_index
 from assistant.rerank import SentenceReranker, SentenceVectors
-from assistant.store import FaissStore
+from assistant.store_base import Store, StoreTarget
 from assistant.types import Filters, Hit
 
 Ranked = list[tuple[int, float]]  # (store row, score), best first
@@ -124,11 +124,12 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings) -> Retriever:
         embedder = load_embedder(settings.embedder, settings.embed_batch_size)
-        return cls(load_index(settings.index_dir), embedder, settings)
+        index = load_index(settings.index_dir, StoreTarget.from_settings(settings), settings.milvus_token)
+        return cls(index, embedder, settings)
 
     @classmethod
     def from_store(
-        cls, store: FaissStore, embedder: Embedder, settings: Settings, sentences: SentenceVectors | None = None
+        cls, store: Store, embedder: Embedder, settings: Settings, sentences: SentenceVectors | None = None
     ) -> Retriever:
         """Return a retriever over an in-memory store (benchmarks); `sentences` avoids re-encoding them."""
         manifest = Manifest(embedder=embedder.name, dim=embedder.dim, chunking={})

@@ -46,3 +46,24 @@ def test_bad_settings_are_explained(tmp_path: Path, text: str, environ: dict[str
     config.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(config, environ=environ)
+
+
+def test_store_settings_from_file_environment_and_their_errors(tmp_path: Path) -> None:
+    from assistant.store_base import StoreTarget
+
+    config = tmp_path / "assistant.toml"
+    config.write_text('[store]\nstore = "milvus"\nmilvus_uri = "idx/milvus.db"\n')
+    settings = load_settings(config, environ={})
+    assert StoreTarget.from_settings(settings) == StoreTarget("milvus", str(tmp_path / "idx" / "milvus.db"), "chunks")
+    server = load_settings(config, environ={"ASSISTANT_MILVUS_URI": "http://milvus:19530", "ASSISTANT_STORE": "milvus"})
+    assert StoreTarget.from_settings(server).uri == "http://milvus:19530"
+    default = load_settings(tmp_path / "none.toml", environ={"ASSISTANT_STORE": "milvus"}, index_dir=tmp_path / "ix")
+    assert StoreTarget.from_settings(default).uri == str(tmp_path / "ix" / "milvus.db")  # Lite, beside the index
+    assert StoreTarget.from_settings(load_settings(config, environ={}, store="faiss")) == StoreTarget("faiss")
+
+    with pytest.raises(ConfigError, match="store must be faiss or milvus"):
+        load_settings(config, environ={"ASSISTANT_STORE": "chroma"})
+    with pytest.raises(ConfigError, match="milvus_collection must be letters"):
+        load_settings(config, environ={"ASSISTANT_MILVUS_COLLECTION": "my-chunks"})
+    with pytest.raises(ConfigError, match="neither a Milvus Lite file"):
+        StoreTarget.from_settings(load_settings(config, environ={"ASSISTANT_MILVUS_URI": "index/milvus"}))
