@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError
-from assistant.generate import NOT_FOUND, GenerativeAnswerer, messages
+from assistant.generate import MAX_REPLY_TOKENS, NOT_FOUND, GenerativeAnswerer, messages
 from assistant.pipeline import Assistant, render_text
 from assistant.types import Chunk, Hit
 
@@ -117,6 +117,7 @@ def test_answer_citing_the_right_passage_is_verified(generative: Assistant, fake
     request = fake.requests[-1]
     assert request["path"] == "/v1/chat/completions"
     assert request["body"]["model"] == "fake-model"
+    assert request["body"]["max_tokens"] == MAX_REPLY_TOKENS  # a looping model cannot write forever
     assert request["auth"] == "Bearer test-key"
 
 
