@@ -3,7 +3,7 @@
 Passages go to the model as delimited, numbered data; the model must end every sentence with the
 numbers of the passages that state it. Its sentences become statements citing those passages, and the
 pipeline verifies each one (assistant/verify.py) like any other: a sentence citing the wrong passage
-ends up unverified. The local SmolLM2 + llama-cpp-python path is not wired in (docs/answers.md).
+ends up unverified. A local model plugs in through a local OpenAI-compatible server (SmolLM2 measured: docs/answers.md).
 """
 
 from __future__ import annotations

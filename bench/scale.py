@@ -387,6 +387,17 @@ Memory grows linearly with the number of chunks; what each chunk costs:
 """
 
 
+def _logged_results(log: Path) -> list[dict[str, Any]]:
+    """Return the results an earlier run printed to stderr, one JSON object a line, in order."""
+    rows = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            if {"store", "n", "dim"} <= row.keys():
+                rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -401,6 +412,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed to one child process")
     parser.add_argument("--max-rss-gb", type=float, default=16.0, help="memory allowed to one child process")
     parser.add_argument("--out", type=Path, default=None, help="write the report here (eval/benchmarks/scale.md)")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        help="the stderr log of an earlier run: its results join the report, except those this run measures again",
+    )
     parser.add_argument("--child", choices=("build", "serve"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--timed-queries", type=int, help=argparse.SUPPRESS)
@@ -440,6 +456,11 @@ def main() -> None:
                 results.append(result)
                 print(json.dumps(result), file=sys.stderr, flush=True)
             del data
+    if args.merge:
+        fresh = {(r["store"], r["n"], r["dim"]) for r in results}
+        earlier = [r for r in _logged_results(args.merge) if (r["store"], r["n"], r["dim"]) not in fresh]
+        results = sorted(earlier + results, key=lambda r: (r["n"], r["dim"], STORES.index(r["store"])))
+        command += f"  (merged with the results logged by an earlier run: {args.merge.name})"
     text = report(results, command, machine_line, (time.perf_counter() - began) / 60)
     print(text)
     if args.out:
