@@ -22,8 +22,9 @@ BM25_DIR = "bm25"
 _STEMMER = Stemmer.Stemmer("english")
 
 # The approximate index (eval/benchmarks/scale.md, measured with bench/ann_sweep.py on 1M synthetic chunks):
-# HNSW, M=32, efConstruction 80, efSearch 128 finds recall@10 0.983 of the exact top 10 in 0.3 ms (faiss's
-# default efConstruction 40 builds as fast but reaches only 0.907; on 79k real MiniLM vectors: 0.994).
+# HNSW, M=32, efConstruction 80, efSearch 128 finds recall@10 0.983 of the exact top 10 in 0.5 ms (faiss's
+# default efConstruction 40 builds in 162 s instead of 249 s but reaches only 0.907; on 79k real MiniLM
+# vectors: 0.994).
 # IVF-Flat needed to probe 6% of its lists for 0.95 on the real vectors. A filtered search widens the beam
 # (recall@10 >= 0.968 with 5% of the rows allowed); below 5%, HNSW's walk meets too few allowed rows
 # (0.84 at 2%), so those rows are scanned exactly instead (10-15 ms at 1M x 384).

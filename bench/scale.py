@@ -235,13 +235,13 @@ def measure(store: str, n: int, dim: int, args: argparse.Namespace) -> dict[str,
     work = args.cache / "work" / f"{store}-n{n}-d{dim}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    result: dict[str, Any] = {"store": store, "n": n, "dim": dim}
     try:
-        result = {"store": store, "n": n, "dim": dim}
         result.update(run_child("build", store, n, dim, args, work))
         result.update(run_child("serve", store, n, dim, args, work))
         return result
     except Stopped as stopped:
-        return {"store": store, "n": n, "dim": dim, "stopped": str(stopped)}
+        return {**result, "stopped": str(stopped)}  # with the build's numbers when only serving was stopped
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -259,6 +259,12 @@ def table(results: list[dict[str, Any]]) -> str:
     ]
     for r in results:
         name = r["store"] + (" (default)" if r["store"] == default_store(r["n"]) else "")
+        if "stopped" in r and "build_s" in r:
+            lines.append(
+                f"| {r['n']:,} | {r['dim']} | {name} | {r['build_s']:.1f} | {sum(r['disk_mb'].values()):,.0f} "
+                f"| {r['build_peak_gb']:.2f} | stopped: {r['stopped']} |" + " |" * 7
+            )
+            continue
         if "stopped" in r:
             lines.append(f"| {r['n']:,} | {r['dim']} | {name} | stopped: {r['stopped']} |" + " |" * 10)
             continue
@@ -388,14 +394,15 @@ Memory grows linearly with the number of chunks; what each chunk costs:
 
 
 def _logged_results(log: Path) -> list[dict[str, Any]]:
-    """Return the results an earlier run printed to stderr, one JSON object a line, in order."""
-    rows = []
+    """Return the results earlier runs printed to stderr (one JSON object a line); a later line of the same
+    store, size and dimension replaces an earlier one."""
+    rows: dict[tuple[str, int, int], dict[str, Any]] = {}
     for line in log.read_text(encoding="utf-8").splitlines():
         if line.startswith("{"):
             row = json.loads(line)
             if {"store", "n", "dim"} <= row.keys():
-                rows.append(row)
-    return rows
+                rows[(row["store"], row["n"], row["dim"])] = row
+    return list(rows.values())
 
 
 def main() -> None:
