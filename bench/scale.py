@@ -259,20 +259,16 @@ def table(results: list[dict[str, Any]]) -> str:
     ]
     for r in results:
         name = r["store"] + (" (default)" if r["store"] == default_store(r["n"]) else "")
-        if "stopped" in r and "build_s" in r:
-            lines.append(
-                f"| {r['n']:,} | {r['dim']} | {name} | {r['build_s']:.1f} | {sum(r['disk_mb'].values()):,.0f} "
-                f"| {r['build_peak_gb']:.2f} | stopped: {r['stopped']} |" + " |" * 7
-            )
+        row = f"| {r['n']:,} | {r['dim']} | {name} "
+        if "build_s" in r:
+            dense_build = f" ({r['dense_build_s']:.1f})" if "dense_build_s" in r else ""
+            row += f"| {r['build_s']:.1f}{dense_build} | {sum(r['disk_mb'].values()):,.0f} | {r['build_peak_gb']:.2f} "
+        if "stopped" in r:  # after its build (serving was stopped), or before
+            lines.append(row + f"| stopped: {r['stopped']} |" + " |" * (7 if "build_s" in r else 10))
             continue
-        if "stopped" in r:
-            lines.append(f"| {r['n']:,} | {r['dim']} | {name} | stopped: {r['stopped']} |" + " |" * 10)
-            continue
-        dense_build = f" ({r['dense_build_s']:.1f})" if "dense_build_s" in r else ""
         overlap = r.get("hybrid_overlap")
         lines.append(
-            f"| {r['n']:,} | {r['dim']} | {name} | {r['build_s']:.1f}{dense_build} | {sum(r['disk_mb'].values()):,.0f} "
-            f"| {r['build_peak_gb']:.2f} | {r['serve_rss_gb']:.2f} | {_ms(r['dense'])} | {_ms(r['keyword'])} "
+            row + f"| {r['serve_rss_gb']:.2f} | {_ms(r['dense'])} | {_ms(r['keyword'])} "
             f"| {_ms(r['hybrid'])} | {r['hybrid_org'][0]:.1f} | {r['hybrid_doc'][0]:.1f} | {r['dense_recall']:.3f} "
             f"| {'-' if overlap is None else f'{overlap:.3f}'} |"
         )
