@@ -24,9 +24,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def ensure_index(settings: Settings) -> None:
     """Build the index from the corpus folder when there is none yet (first run), or none in the configured store."""
-    from assistant.index import read_manifest
-    from assistant.ingest import ingest
-    from assistant.store_base import StoreTarget
+    from assistant.index.generations import read_manifest
+    from assistant.index.store import StoreTarget
+    from assistant.ingest.update import ingest
 
     manifest = read_manifest(settings.index_dir)
     target = StoreTarget.from_settings(settings)
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, host=args.host, port=args.port)
         ensure_index(settings)
         from assistant.pipeline import Assistant
-        from assistant.ui import build_ui, launch
+        from assistant.ui.blocks import build_ui, launch
 
         assistant = Assistant.from_settings(settings)  # one loaded index and models, shared by every user
         demo = build_ui(settings, assistant)

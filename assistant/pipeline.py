@@ -13,13 +13,13 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, QueryError
-from assistant.index import current_generation
-from assistant.retrieve import Retriever
+from assistant.index.generations import current_generation
+from assistant.retrieval.retrieve import Retriever
 from assistant.types import Answer, Chunk, Citation, Filters, Hit
 
 if TYPE_CHECKING:
-    from assistant.answer import ExtractiveAnswerer
-    from assistant.generate import GenerativeAnswerer
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.generative import GenerativeAnswerer
 
 # (user question, assistant answer) pairs, oldest first.
 History = Sequence[tuple[str, str]]
@@ -86,8 +86,8 @@ class Assistant:
         k: int | None = None,
     ) -> Answer:
         """Return the answer to `question`, every statement cited and checked, or an abstention."""
-        from assistant.followup import standalone
-        from assistant.verify import verify
+        from assistant.answering.followup import standalone
+        from assistant.answering.verify import verify
 
         question = check_question(question, self.settings.max_question_chars)
         which = answerer or self.settings.answerer
@@ -124,8 +124,8 @@ class Assistant:
         )
 
     def _extractive_for(self, retriever: Retriever) -> ExtractiveAnswerer:
-        from assistant.answer import ExtractiveAnswerer
-        from assistant.evidence import TermStats
+        from assistant.answering.evidence import TermStats
+        from assistant.answering.extractive import ExtractiveAnswerer
 
         with self._lock:
             if self._extractive is None or self._extractive_index is not retriever.index:
@@ -137,7 +137,7 @@ class Assistant:
             return self._extractive
 
     def _generative_answerer(self) -> GenerativeAnswerer:
-        from assistant.generate import GenerativeAnswerer
+        from assistant.answering.generative import GenerativeAnswerer
 
         with self._lock:
             if self._generative is None:
@@ -159,7 +159,7 @@ def _sentence_vectors(retriever: Retriever) -> dict[str, list[tuple[str, np.ndar
     reranker = getattr(retriever, "reranker", None)
     if reranker is None or retriever.settings.retrieval_mode != "hybrid+rerank":
         return {}
-    from assistant.rerank import sentences
+    from assistant.retrieval.rerank import sentences
 
     vectors = reranker.sentence_vectors()
     out = {}

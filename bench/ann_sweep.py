@@ -7,7 +7,7 @@ Usage: .venv/bin/python bench/ann_sweep.py [--n 100000] [--dim 384] [--cache /tm
 On the synthetic clustered data of bench/synthetic.py (queries near data points), one query at a time as
 the assistant searches. `--filtered` adds rows for searches restricted to a random share of the rows
 (FAISS filters inside the search): HNSW with the selector against exact search over the allowed rows,
-the choice `assistant.store` makes for selective filters. Prints markdown tables; the chosen values and
+the choice `assistant.index.faiss_store` makes for selective filters. Prints markdown tables; the chosen values and
 their numbers are in eval/benchmarks/scale.md. `--vectors/--queries-file` run the sweep on real embeddings
 instead (e.g. the reranker's sentence vectors of SciFact and NFCorpus that `assistant bench --beir` caches
 in .cache/beir, with SciFact's query vectors), to check that the synthetic data does not flatter one index.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from synthetic import generate  # noqa: E402
 
-from assistant.store import search_one_thread  # noqa: E402
+from assistant.index.faiss_store import search_one_thread  # noqa: E402
 
 K = 10
 

@@ -18,10 +18,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant import answer as answer_module  # noqa: E402
+from assistant.answering import extractive as answer_module  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
-from assistant.evalset import load_dataset  # noqa: E402
-from assistant.metrics import aggregate, failure_reason, judge, percentile  # noqa: E402
+from assistant.evaluation.evalset import load_dataset  # noqa: E402
+from assistant.evaluation.metrics import aggregate, failure_reason, judge, percentile  # noqa: E402
 from assistant.pipeline import Assistant, answer_to_json  # noqa: E402
 
 THRESHOLDS = [round(0.30 + 0.02 * i, 2) for i in range(21)]
@@ -115,7 +115,7 @@ def fit_ranking(dataset: Path) -> int:
     """Fit RANK_WEIGHTS: which unit quotes the gold evidence, 5-fold cross-validated by question."""
     import numpy as np
 
-    from assistant.evidence import (
+    from assistant.answering.evidence import (
         FEATURES,
         PASSAGE_FEATURES,
         PASSAGE_WEIGHTS,
@@ -124,9 +124,9 @@ def fit_ranking(dataset: Path) -> int:
         rank,
         rank_passages,
     )
-    from assistant.metrics import holds_quote, normalise
+    from assistant.answering.question import analyse
+    from assistant.evaluation.metrics import holds_quote, normalise
     from assistant.pipeline import _with_continuations
-    from assistant.question import analyse
 
     items = [i for i in load_dataset(dataset) if i.answerable]
     assistant = Assistant.from_settings(load_settings())
@@ -164,9 +164,9 @@ def calibrate_support(dataset: Path) -> int:
     (supported) and against the best-ranked passage of another document (not supported)."""
     import nupunkt
 
-    from assistant import verify as verify_module
-    from assistant.generate import best_span
-    from assistant.metrics import holds_quote
+    from assistant.answering import verify as verify_module
+    from assistant.answering.generative import best_span
+    from assistant.evaluation.metrics import holds_quote
     from assistant.types import Citation, Statement
 
     items = [i for i in load_dataset(dataset) if i.answerable]

@@ -22,11 +22,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.catalog import load_catalog  # noqa: E402
 from assistant.config import RETRIEVAL_MODES, load_settings  # noqa: E402
-from assistant.ingest import ingest  # noqa: E402
-from assistant.loaders import load_file  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
+from assistant.ingest.catalog import load_catalog  # noqa: E402
+from assistant.ingest.loaders import load_file  # noqa: E402
+from assistant.ingest.update import ingest  # noqa: E402
+from assistant.retrieval.retrieve import Retriever  # noqa: E402
 from assistant.types import Chunk, Document  # noqa: E402
 
 _SPACE = re.compile(r"\s+")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import statistics
 import time
 
-from assistant.catalog import load_catalog
-from assistant.chunking import chunk_document
 from assistant.config import load_settings
-from assistant.embedder import load_embedder
-from assistant.loaders import load_file
-from assistant.store import indexed_text
+from assistant.embedding.embedder import load_embedder
+from assistant.index.faiss_store import indexed_text
+from assistant.ingest.catalog import load_catalog
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_file
 
 
 def main() -> None:

@@ -9,11 +9,11 @@ ten chunks a document, ten organisations, 25 years), generated once per size and
 Stores, each built and queried through the project's own code:
 - faiss-exact: `FaissStore.build` with the flat index (what the store picks up to `approximate_above`);
 - faiss-hnsw: `FaissStore.build` forced to the approximate index it picks above the threshold;
-- milvus: `assistant.milvus_store.MilvusStore` in a Milvus Lite file, as the project ships it.
+- milvus: `assistant.index.milvus_store.MilvusStore` in a Milvus Lite file, as the project ships it.
 Each store is built in one child process (build time, index size on disk, peak RSS) and loaded from disk
 and queried in another (load time, RSS when loaded, peak RSS, latency), so the peaks are separable. A query
 is timed for dense (the query vector is given: the embedder is not measured), keyword, and hybrid: both
-searches of `candidates` (50) each plus `assistant.retrieve.fuse`, everything before reranking. Hybrid is
+searches of `candidates` (50) each plus `assistant.retrieval.retrieve.fuse`, everything before reranking. Hybrid is
 also timed with a filter on one organisation (10% of the chunks) and on one document (10 chunks). Dense
 recall@10 is against the exact top 10; hybrid overlap@10 is against the faiss-exact hybrid top 10.
 Milvus Lite is pure Python and slow at scale: it is built only where chunks x dim <= --milvus-max-floats,
@@ -46,9 +46,9 @@ sys.path.insert(0, str(REPO))
 
 import synthetic  # noqa: E402
 
-from assistant import store as store_module  # noqa: E402
 from assistant.config import Settings, load_settings  # noqa: E402
-from assistant.retrieve import fuse  # noqa: E402
+from assistant.index import faiss_store as store_module  # noqa: E402
+from assistant.retrieval.retrieve import fuse  # noqa: E402
 from assistant.types import Filters  # noqa: E402
 
 STORES = ("faiss-exact", "faiss-hnsw", "milvus")
@@ -76,7 +76,7 @@ def folder_mb(path: Path) -> float:
 
 
 def milvus_target(work: Path) -> Any:
-    from assistant.store_base import StoreTarget
+    from assistant.index.store import StoreTarget
 
     return StoreTarget("milvus", str(work / "milvus.db"), "chunks")
 
@@ -91,7 +91,7 @@ def child_build(store: str, data: synthetic.Synthetic, work: Path) -> dict[str, 
     out: dict[str, Any] = {"data_rss_gb": rss_gb()}
     started = time.perf_counter()
     if store == "milvus":
-        from assistant.milvus_store import MilvusStore
+        from assistant.index.milvus_store import MilvusStore
 
         milvus = MilvusStore.create(milvus_target(work), data.dim)
         for start in range(0, data.n, MILVUS_ADD_BATCH):
@@ -136,15 +136,13 @@ def _time_dense_index() -> list[float]:
     return seconds
 
 
-def child_serve(
-    store: str, data: synthetic.Synthetic, work: Path, settings: Settings, timed: int
-) -> dict[str, Any]:
+def child_serve(store: str, data: synthetic.Synthetic, work: Path, settings: Settings, timed: int) -> dict[str, Any]:
     """Load `store` from `work` and time the first `timed` queries of `data`; return latencies, recall, memory."""
     baseline = rss_gb()
     started = time.perf_counter()
     loaded: Any
     if store == "milvus":
-        from assistant.milvus_store import MilvusStore
+        from assistant.index.milvus_store import MilvusStore
 
         loaded = MilvusStore.load(work / "generation", milvus_target(work), data.dim)
     else:

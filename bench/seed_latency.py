@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant.config import RETRIEVAL_MODES, load_settings  # noqa: E402
-from assistant.ingest import ingest  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
+from assistant.ingest.update import ingest  # noqa: E402
+from assistant.retrieval.retrieve import Retriever  # noqa: E402
 
 
 def main() -> None:

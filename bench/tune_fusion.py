@@ -4,7 +4,7 @@ Usage: nice -n 10 .venv/bin/python bench/tune_fusion.py [--beir ../shared/benchm
        [--out eval/benchmarks/tuning-scifact-train.md]
 
 First-stage candidates are computed once per query with the real store; every variant then runs the
-production functions (assistant.retrieve.fuse / second_stage) on them, so the grid takes minutes.
+production functions (assistant.retrieval.retrieve.fuse / second_stage) on them, so the grid takes minutes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.beir import beir_retriever, evaluate, load_beir  # noqa: E402
 from assistant.config import Settings, load_settings  # noqa: E402
-from assistant.retrieve import Ranked, fuse, second_stage  # noqa: E402
-from assistant.vector_cache import cached_vectors  # noqa: E402
+from assistant.embedding.vector_cache import cached_vectors  # noqa: E402
+from assistant.evaluation.beir import beir_retriever, evaluate, load_beir  # noqa: E402
+from assistant.retrieval.retrieve import Ranked, fuse, second_stage  # noqa: E402
 
 K = 100  # ranks kept per query: Recall@100 needs them
 

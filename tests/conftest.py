@@ -15,7 +15,7 @@ CORPUS = REPO / "corpus"
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose index (in a temp folder) holds the shipped seed corpus, built once."""
-    from assistant.ingest import ingest
+    from assistant.ingest.update import ingest
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     settings = load_settings(Path("/nonexistent/assistant.toml"), environ={}, corpus_dir=CORPUS, index_dir=index_dir)
@@ -26,7 +26,7 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def retriever(seed_settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.retrieve import Retriever
+    from assistant.retrieval.retrieve import Retriever
 
     return Retriever.from_settings(seed_settings)
 

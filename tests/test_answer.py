@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.sentences import plain
 from assistant.config import Settings
 from assistant.pipeline import Assistant, answer_to_json, render_text
-from assistant.sentences import plain
 from assistant.types import Answer
 
 INJECTED = """Migrant smuggling statistics briefing
@@ -189,7 +189,7 @@ def test_json_shape_has_the_design_fields(assistant: Assistant) -> None:
 def injected_assistant(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The seed corpus plus a document that tries to give the assistant orders."""
     from assistant.config import load_settings
-    from assistant.ingest import ingest
+    from assistant.ingest.update import ingest
 
     corpus = tmp_path_factory.mktemp("injected-corpus")
     for path in Path(seed_settings.corpus_dir).iterdir():

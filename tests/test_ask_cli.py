@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.run import main
 from assistant.config import Settings
 
 DESIGN_KEYS = {"question", "answer", "abstained", "statements", "citations", "retrieved", "timings_ms"}

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_document
 from assistant.config import Settings, load_settings
 from assistant.errors import LoadError
-from assistant.index import load_index
-from assistant.ingest import ingest
-from assistant.loaders import load_file
+from assistant.index.generations import load_index
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_file
+from assistant.ingest.update import ingest
 from assistant.types import Document
 from tests.conftest import CORPUS
 from tests.pdfs import write_pdf

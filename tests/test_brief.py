@@ -13,7 +13,7 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE
 from lxml import etree
 
-from assistant.brief import (
+from assistant.briefing.draft import (
     NOT_COVERED,
     REPEATS,
     TEMPLATES,
@@ -24,12 +24,12 @@ from assistant.brief import (
     normalise,
     plan,
 )
-from assistant.brief_export import markdown_to_docx, parse_markdown, to_docx, to_markdown
-from assistant.cli import main
+from assistant.briefing.export import markdown_to_docx, parse_markdown, to_docx, to_markdown
+from assistant.cli.run import main
 from assistant.config import Settings
 from assistant.errors import QueryError
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement
-from assistant.ui_brief import BriefTab, build_brief_tab, file_stem, note_html
+from assistant.ui.brief_tab import BriefTab, build_brief_tab, file_stem, note_html
 
 TOPIC = "cooperation against migrant smuggling in the Eastern Partnership"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

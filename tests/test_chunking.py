@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import load_catalog
-from assistant.chunking import chunk_document
-from assistant.loaders import load_file
+from assistant.ingest.catalog import load_catalog
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_file
 from assistant.types import Document
 from tests.conftest import CORPUS
 

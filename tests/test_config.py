@@ -49,7 +49,7 @@ def test_bad_settings_are_explained(tmp_path: Path, text: str, environ: dict[str
 
 
 def test_store_settings_from_file_environment_and_their_errors(tmp_path: Path) -> None:
-    from assistant.store_base import StoreTarget
+    from assistant.index.store import StoreTarget
 
     config = tmp_path / "assistant.toml"
     config.write_text('[store]\nstore = "milvus"\nmilvus_uri = "idx/milvus.db"\n')

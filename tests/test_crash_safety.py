@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_settings
-from assistant.index import CURRENT_FILE, load_index
-from assistant.ingest import ingest
+from assistant.index.generations import CURRENT_FILE, load_index
+from assistant.ingest.update import ingest
 from tests.conftest import CORPUS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluate import evaluate
-from assistant.metrics import HEADLINE, LOWER_IS_BETTER
+from assistant.evaluation.evaluate import evaluate
+from assistant.evaluation.metrics import HEADLINE, LOWER_IS_BETTER
 
 REPO = Path(__file__).resolve().parents[1]
 FLOORS = REPO / "eval" / "floors.json"

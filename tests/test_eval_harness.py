@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.compare import compare_runs, format_comparison, load_run
-from assistant.evalset import items_from_rows, load_dataset
-from assistant.evaluate import evaluate, read_jsonl
-from assistant.metrics import HEADLINE, compute_metrics
+from assistant.cli.run import main
+from assistant.evaluation.compare import compare_runs, format_comparison, load_run
+from assistant.evaluation.evalset import items_from_rows, load_dataset
+from assistant.evaluation.evaluate import evaluate, read_jsonl
+from assistant.evaluation.metrics import HEADLINE, compute_metrics
 
 REPO = Path(__file__).resolve().parents[1]
 ASK_KEYS = {"question", "answer", "abstained", "statements", "citations", "retrieved", "timings_ms"}
@@ -109,7 +109,7 @@ def test_eval_tab_runs_a_dataset_through_a_real_gradio_server(assistant, tiny_da
     import gradio as gr
     from gradio_client import Client
 
-    from assistant.ui_eval import build_eval_tab
+    from assistant.ui.eval_tab import build_eval_tab
 
     with gr.Blocks() as demo, gr.Tab("Eval"):
         build_eval_tab(assistant.settings, assistant, dataset_dir=tiny_dataset.parent)

@@ -9,7 +9,7 @@ import zipfile
 
 import docx
 
-from assistant.export import footnoted, to_docx, to_markdown
+from assistant.output.export import footnoted, to_docx, to_markdown
 from assistant.types import Answer, Chunk, Citation, Hit, Statement
 
 TEXT = "The event was co-hosted by Ukraine and Lithuania with the support of the European Commission."

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.store import EXACT_FILTER_SHARE, FaissStore
+from assistant.index.faiss_store import EXACT_FILTER_SHARE, FaissStore
 from assistant.types import Chunk, Filters
 
 DIM = 32
@@ -139,9 +139,9 @@ def test_keyword_search_filters_and_breaks_ties_by_row(large: tuple[FaissStore, 
     hits = store.keyword_search("court visa", 20, filters)
     assert len(hits) == 20
     assert all(store.chunks[row].organisation == "UNODC" for row, _ in hits)
-    assert all(
-        (-s1, r1) < (-s2, r2) for (r1, s1), (r2, s2) in zip(hits, hits[1:], strict=False)
-    ), "best first, equal scores by row"
+    assert all((-s1, r1) < (-s2, r2) for (r1, s1), (r2, s2) in zip(hits, hits[1:], strict=False)), (
+        "best first, equal scores by row"
+    )
 
 
 def test_saved_store_loads_with_its_index_and_results(large: tuple[FaissStore, np.ndarray], tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import key_phrase, standalone
+from assistant.answering.followup import key_phrase, standalone
 from assistant.pipeline import Assistant, render_text
 
 

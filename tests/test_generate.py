@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.generative import MAX_REPLY_TOKENS, NOT_FOUND, GenerativeAnswerer, messages
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError
-from assistant.generate import MAX_REPLY_TOKENS, NOT_FOUND, GenerativeAnswerer, messages
 from assistant.pipeline import Assistant, render_text
 from assistant.types import Chunk, Hit
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings, load_settings
-from assistant.index import current_generation, load_index
-from assistant.ingest import ingest
+from assistant.index.generations import current_generation, load_index
+from assistant.ingest.update import ingest
 from tests.conftest import CORPUS
 from tests.pdfs import write_pdf
 

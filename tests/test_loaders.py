@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import load_catalog
 from assistant.errors import LoadError
-from assistant.loaders import extract_page_markers, load_file
+from assistant.ingest.catalog import load_catalog
+from assistant.ingest.loaders import extract_page_markers, load_file
 from tests.conftest import CORPUS
 from tests.pdfs import write_pdf
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from assistant.evalset import EvalItem, Evidence
-from assistant.metrics import (
+from assistant.evaluation.evalset import EvalItem, Evidence
+from assistant.evaluation.metrics import (
     aggregate,
     compute_metrics,
     facts_found,

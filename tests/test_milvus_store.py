@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.run import main
 from assistant.config import Settings
 from assistant.errors import IndexMissingError
-from assistant.index import current_generation, load_index
-from assistant.ingest import ingest
-from assistant.milvus_store import MilvusStore, release
-from assistant.milvus_update import PENDING_FILE
+from assistant.index.generations import current_generation, load_index
+from assistant.index.milvus_store import MilvusStore, release
+from assistant.index.milvus_update import PENDING_FILE
+from assistant.index.store import StoreTarget
+from assistant.ingest.update import ingest
 from assistant.pipeline import Assistant, render_text
-from assistant.retrieve import Retriever
-from assistant.store_base import StoreTarget
+from assistant.retrieval.retrieve import Retriever
 from tests.conftest import CORPUS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,9 +135,9 @@ CRASH_AFTER_MILVUS_WRITES = """
 import os
 from pathlib import Path
 
-import assistant.milvus_update as update
+import assistant.index.milvus_update as update
 from assistant.config import load_settings
-from assistant.ingest import ingest
+from assistant.ingest.update import ingest
 
 
 def die(*args, **kwargs):

@@ -22,7 +22,7 @@ from assistant.config import Settings
 from assistant.errors import QueryError
 from assistant.pipeline import Assistant, answer_to_json
 from assistant.types import Answer
-from assistant.ui import Callbacks
+from assistant.ui.blocks import Callbacks
 
 REPO = Path(__file__).resolve().parents[1]
 DEATHS = "How many migrant deaths were recorded in 2016?"

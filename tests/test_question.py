@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import analyse, focus_words
+from assistant.answering.question import analyse, focus_words
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import render
+from assistant.output import render
 from assistant.types import Answer, Chunk, Citation, Hit, Statement
 
 KYIV = (

@@ -23,10 +23,10 @@ import pytest
 from app_process import AppStartError, free_port, running_app
 
 from assistant.config import Settings
-from assistant.index import load_index
-from assistant.ingest import ingest
-from assistant.milvus_store import MilvusStore
-from assistant.store_base import StoreTarget
+from assistant.index.generations import load_index
+from assistant.index.milvus_store import MilvusStore
+from assistant.index.store import StoreTarget
+from assistant.ingest.update import ingest
 
 STARTUP_S = 240
 FACT = (

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embedder import load_embedder
-from assistant.rerank import SentenceVectors, build_sentence_vectors, combine, minmax, sentences
-from assistant.retrieve import Retriever
-from assistant.store import FaissStore, indexed_text
+from assistant.embedding.embedder import load_embedder
+from assistant.index.faiss_store import FaissStore, indexed_text
+from assistant.retrieval.rerank import SentenceVectors, build_sentence_vectors, combine, minmax, sentences
+from assistant.retrieval.retrieve import Retriever
 from assistant.types import Chunk
 
 QUERY = "how many migrant deaths were recorded in 2016"

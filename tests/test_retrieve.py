@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import RETRIEVAL_MODES, Settings
-from assistant.retrieve import fuse, rrf, weighted_fusion
+from assistant.retrieval.retrieve import fuse, rrf, weighted_fusion
 from assistant.types import Filters
 
 DEATHS_QUERY = "how many migrant deaths were recorded in 2016"
@@ -93,7 +93,7 @@ def test_timings_name_both_stages(retriever) -> None:  # type: ignore[no-untyped
 
 
 def test_langchain_adapter_returns_documents_with_citation_metadata(retriever) -> None:  # type: ignore[no-untyped-def]
-    from assistant.langchain_retriever import AssistantRetriever
+    from assistant.retrieval.langchain_adapter import AssistantRetriever
 
     docs = AssistantRetriever(retriever=retriever, k=3, mode="hybrid").invoke(DEATHS_QUERY)
     assert len(docs) == 3
@@ -109,7 +109,7 @@ BEIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 @pytest.mark.skipif(not (BEIR / "scifact").is_dir(), reason="the BEIR SciFact folder is not here")
 def test_scifact_default_mode_beats_the_published_small_models(tmp_path: Path) -> None:
     """The full SciFact test run (minutes on 2 cores the first time; the embedding cache makes it fast)."""
-    from assistant.beir import load_beir, run_benchmark
+    from assistant.evaluation.beir import load_beir, run_benchmark
 
     beir = load_beir(BEIR / "scifact", "test")
     cache = Path(__file__).resolve().parents[1] / ".cache" / "beir"

@@ -30,12 +30,12 @@ import numpy as np
 import pytest
 from app_process import AppStartError, running_app
 
-from assistant.cli import main as cli_main
+from assistant.cli.run import main as cli_main
 from assistant.config import Settings
 from assistant.errors import IndexDamagedError, IndexMissingError
-from assistant.index import current_generation, load_index
+from assistant.index.generations import current_generation, load_index
 from assistant.pipeline import Assistant, render_text
-from assistant.retrieve import Retriever
+from assistant.retrieval.retrieve import Retriever
 from assistant.types import Chunk, Hit
 from tests.test_generate import FakeOpenAI
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings, load_settings
-from assistant.index import current_generation, load_index
-from assistant.ingest import ingest
-from assistant.retrieve import Retriever
-from assistant.store_base import Store, StoreTarget
+from assistant.index.generations import current_generation, load_index
+from assistant.index.store import Store, StoreTarget
+from assistant.ingest.update import ingest
+from assistant.retrieval.retrieve import Retriever
 from assistant.types import Filters
 from tests.conftest import CORPUS
 

@@ -13,7 +13,7 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement
-from assistant.ui import Callbacks, build_ui, chat_messages, parse_auth, source_link
+from assistant.ui.blocks import Callbacks, build_ui, chat_messages, parse_auth, source_link
 
 QUESTION = "Who co-hosted the Expert Meeting in Kyiv?"
 

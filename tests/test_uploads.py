@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.ingest.uploads import UPLOAD_SUBDIR, UploadError, add_uploads, check_upload, safe_filename, store_upload
 from assistant.pipeline import Assistant
-from assistant.uploads import UPLOAD_SUBDIR, UploadError, add_uploads, check_upload, safe_filename, store_upload
 
 NOTE = (
     "Harbour Watch Pilot\n\nThe Harbour Watch pilot programme was launched in Valletta in March 2023 by the "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evidence import VectorCache
-from assistant.generate import best_span
+from assistant.answering.evidence import VectorCache
+from assistant.answering.generative import best_span
+from assistant.answering.verify import VERIFIED_AT, verify
 from assistant.types import Citation, Hit, Statement
-from assistant.verify import VERIFIED_AT, verify
 
 
 @pytest.fixture(scope="module")

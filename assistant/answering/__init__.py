@@ -1,0 +1,3 @@
+"""Answering: question analysis, sentence ranking, the extractive and generative answerers, and verification."""
+
+from __future__ import annotations

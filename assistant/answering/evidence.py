@@ -1,0 +1,351 @@
+"""Rank the sentences of retrieved passages by how well each answers a question (MiniLM + key terms)."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answering.question import Question
+from assistant.answering.sentences import Unit, units
+from assistant.answering.terms import content_stems, has_date, names, numbers, numbers_in_digits, quantities, years
+from assistant.embedding.embedder import Embedder
+from assistant.retrieval.retrieve import embed_query_one_thread
+from assistant.types import Chunk, Hit
+
+# Relevance: how well a unit answers, on an absolute scale shared by all questions, which the
+# abstention threshold applies to (docs/answers.md "Abstention").
+W_DENSE = 0.40
+W_COVERAGE = 0.25
+W_CONTEXT = 0.10
+W_TYPE = 0.10
+W_FOCUS = 0.10
+W_NAMES = 0.05
+# Ranking: a logistic regression over FEATURES telling the unit that quotes the gold evidence from the
+# others, fitted on eval/questions.jsonl by `bench/answer_study.py --fit` (docs/answers.md "Ranking models").
+FEATURES = (
+    "dense", "coverage", "context", "answer_type", "focus", "names", "hit_prior", "dense_gap", "coverage_gap",
+    "novelty", "length", "intro",
+)  # fmt: skip
+RANK_WEIGHTS = (2.17, 1.50, 2.40, 0.42, 3.62, 2.46, 1.13, 2.17, 1.50, 0.25, -1.16, -5.12)
+RANK_BIAS = 0.0
+# Passage choice: the answer quotes one passage unless the question needs more; a logistic regression
+# over PASSAGE_FEATURES fitted like RANK_WEIGHTS (`bench/answer_study.py --fit`, docs/answers.md "Ranking models").
+PASSAGE_FEATURES = ("hit_prior", "retrieval_ratio", "best_unit", "context", "names", "mismatch")
+PASSAGE_WEIGHTS = (0.11, 3.23, 3.89, 2.60, 0.48, -2.29)
+# Units embedded per question: MiniLM costs ~10-30 ms a sentence on 2 cores, so only the lexically
+# likeliest are embedded (docs/answers.md "Results", latency).
+EMBED_LIMIT = 40
+SMALL_BATCH = 8
+# Links and page furniture of news feeds: never an answer.
+_FURNITURE = re.compile(
+    r"https?://|www\.|\bcan be found here\b|\bclick here\b|\bread more\b|^download\b|\bcontact us\b", re.I
+)
+_ENUMERATION = re.compile(r"[,;:]\s|\s(?:and|or)\s")
+# Quantities in words that answer "how many" / "what share" ("more than half", "one in five").
+_QUANTITY = re.compile(
+    r"\b(?:half|third|quarter|majority|none of|dozens|hundreds|thousands|millions|one in \w+|per ?cent)\b", re.I
+)
+
+
+# A sentence of a chunk with its vector.
+Sentence = tuple[str, np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A unit of a hit's chunk scored against the question."""
+
+    hit: int  # index into the hits
+    unit: Unit
+    score: float  # ranking score (logit of being the answering sentence); compare within one question only
+    relevance: float  # absolute answer quality, comparable across questions: abstention is judged on it
+    features: tuple[float, ...]  # the ranking features, in FEATURES order
+    dense: float  # MiniLM cosine of question and unit
+    coverage: float  # IDF-weighted share of the question's terms found in the unit
+    context: float  # the same share over the unit's chunk, its title and section
+    answer_type: bool  # the unit holds the kind of thing asked: a number for "how many", a date for "when"
+    focus: bool  # the unit holds the words naming what is asked ("budget", "chaired"), by stem
+    names: float  # IDF-weighted share of the question's names found in the unit's chunk and title
+    mismatch: str  # why this passage cannot answer (a year or number asked that it lacks), or ""
+
+    @property
+    def quotable(self) -> bool:
+        """False for headings, links, page furniture and questions: they answer nothing."""
+        text = self.unit.text.strip()
+        letters = [ch for ch in text if ch.isalpha()]
+        shouting = bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+        return not (
+            self.unit.heading
+            or shouting
+            or text.endswith("?")
+            or (len(text) < 25 and not self.unit.bullet)
+            or _FURNITURE.search(text)
+        )
+
+
+class TermStats:
+    """Document frequencies of stems over the indexed chunks, for IDF weights."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+        for text in texts:
+            self.n += 1
+            self.df.update(set(content_stems(text)))
+
+    def idf(self, stem: str) -> float:
+        # A term absent from the corpus weighs like the rarest: a typo must not dominate coverage.
+        return math.log(1 + self.n / max(self.df.get(stem, 0), 1))
+
+
+class VectorCache:
+    """Unit vectors by text, so a sentence seen before (or precomputed for the index) is not embedded again."""
+
+    def __init__(
+        self, embedder: Embedder, seed: Mapping[str, Sequence[Sentence]] | None = None, capacity: int = 20_000
+    ) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        # chunk id -> its sentences with their vectors, computed once per index for the reranker.
+        self.seed = seed or {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def precomputed(self, chunk_id: str, text: str) -> np.ndarray | None:
+        """Return the index's vector for `text` of chunk `chunk_id`: its sentence's, or the sentence it lies in.
+
+        A unit cut from a sentence (a heading run, one line of a list) borrows its sentence's vector: close
+        enough to rank by, and free.
+        """
+        best, best_len = None, 0
+        for sentence, vector in self.seed.get(chunk_id, ()):
+            if sentence == text:
+                return vector
+            if text in sentence or sentence in text:
+                shared = min(len(sentence), len(text))
+                if shared > best_len:
+                    best, best_len = vector, shared
+        return best
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the (n, dim) vectors of `texts`, embedding only the ones not seen before."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            fresh = embed_texts(self.embedder, missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            for t in texts:
+                self._vectors.move_to_end(t)
+            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+
+
+def embed_texts(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Return the vectors of `texts`; a few short texts go one at a time on one torch thread.
+
+    Two OpenMP threads spin-wait on each other when the cores are busy: a short text then takes
+    ~500 ms instead of ~12 ms (the retriever measured it: docs/retrieval.md, "Latency").
+    """
+    if len(texts) > SMALL_BATCH:
+        return embedder.embed_passages(texts)
+    return np.stack([embed_query_one_thread(embedder, t) for t in texts])
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved passage scored as the place the answer should be quoted from."""
+
+    hit: int
+    score: float
+    features: tuple[float, ...]  # in PASSAGE_FEATURES order
+    candidates: tuple[Candidate, ...]  # its quotable units, best first
+
+
+def rank_passages(candidates: Sequence[Candidate], hits: Sequence[Hit]) -> list[Passage]:
+    """Return the passages holding quotable `candidates`, best answer source first."""
+    by_hit: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if c.quotable:
+            by_hit.setdefault(c.hit, []).append(c)
+    top = hits[0].score if hits and hits[0].score > 0 else 1.0
+    passages = []
+    for i, group in by_hit.items():
+        group.sort(key=lambda c: -c.score)
+        features = (
+            1.0 / (1 + i),
+            max(hits[i].score, 0.0) / top,
+            group[0].score / 10,
+            group[0].context,
+            group[0].names,
+            float(bool(group[0].mismatch)),
+        )
+        score = sum(w * f for w, f in zip(PASSAGE_WEIGHTS, features, strict=True))
+        passages.append(Passage(i, score, features, tuple(group)))
+    passages.sort(key=lambda p: (-p.score, p.hit))
+    return passages
+
+
+def _name_share(name: str, text: str) -> float:
+    """Return 1.0 when lower-case `text` holds `name`, else the share of its hyphenated parts it holds.
+
+    "IOM-OSCE-UNODC project" is half named by a passage on "the OSCE" published by IOM.
+    """
+    if name in text:
+        return 1.0
+    parts = [p for p in name.split("-") if p]
+    return sum(p in text for p in parts) / len(parts) if len(parts) > 1 else 0.0
+
+
+def chunk_context(chunk: Chunk) -> str:
+    """Return the text a passage's coverage is judged on: its title, organisation and section plus its text."""
+    return f"{chunk.title}\n{chunk.organisation}\n{chunk.section}\n{chunk.text}"
+
+
+def identity(chunk: Chunk) -> str:
+    """Return what names a passage's source: its title, organisation and section heading."""
+    return f"{chunk.title}\n{chunk.organisation}\n{chunk.section}"
+
+
+def mismatch(question: Question, chunk: Chunk) -> str:
+    """Return why `chunk` cannot answer `question` (a year or number it asks about is absent), or ""."""
+    context = chunk_context(chunk) + " " + chunk.date
+    # Numbers written as words ("the four pillars") often count list items the passage does not number.
+    written = {n for n in question.numbers if n in numbers_in_digits(question.text)}
+    missing = sorted(question.years - years(context)) + sorted(written - numbers(context))
+    return "do not mention " + " or ".join(_display(n) for n in missing) if missing else ""
+
+
+def _display(number: str) -> str:
+    """Return a normalised number for people: "7th" -> "7th", "2th" -> "2nd"."""
+    if not number.endswith("th") or not number[:-2].isdigit():
+        return number
+    n = int(number[:-2])
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def has_answer_type(question: Question, text: str) -> bool:
+    """Return True when `text` holds what the question's kind asks for (a number, a date, a name)."""
+    checks = []
+    if "count" in question.kinds:
+        checks.append(bool(quantities(text) - question.numbers) or bool(_QUANTITY.search(text)))
+    if "when" in question.kinds:
+        checks.append(has_date(text))
+    if question.kinds & {"who", "where"}:
+        checks.append(bool(names(text) - question.names))
+    if "list" in question.kinds:
+        checks.append(len(_ENUMERATION.findall(text)) >= 2)
+    return any(checks) if checks else True
+
+
+def rank(
+    question: Question,
+    hits: Sequence[Hit],
+    cache: VectorCache,
+    stats: TermStats,
+    question_vector: np.ndarray | None = None,
+) -> list[Candidate]:
+    """Return every unit of the hits' chunks scored against `question`, best first."""
+    weights = {s: stats.idf(s) for s in question.stems}
+    total = sum(weights.values()) or 1.0
+
+    def holds(stems: set[str]) -> set[str]:
+        """Return the question stems `stems` holds, itself or by a synonym found in the passages."""
+        return {s for s in weights if s in stems or question.synonyms.get(s, frozenset()) & stems}
+
+    def coverage(text: str) -> float:
+        return sum(weights[s] for s in holds(set(content_stems(text)))) / total
+
+    focus_stems = set(content_stems(" ".join(question.focus)))
+    name_weights = {n: max((stats.idf(s) for s in content_stems(n)), default=1.0) for n in question.names}
+    name_total = sum(name_weights.values())
+
+    rows: list[tuple[int, Unit, float, float, bool, bool, float, str]] = []
+    seen: set[str] = set()
+    for i, hit in enumerate(hits):
+        described = chunk_context(hit.chunk)
+        chunk_cover = coverage(described)
+        lowered = described.lower()
+        found = sum(w * _name_share(n, lowered) for n, w in name_weights.items())
+        names_found = found / name_total if name_total else 1.0
+        why_not = mismatch(question, hit.chunk)
+        for unit in units(hit.chunk.text):
+            key = " ".join(unit.text.split())
+            if key in seen:  # overlapping chunks repeat sentences: keep the first (higher-ranked) copy
+                continue
+            seen.add(key)
+            stems = set(content_stems(unit.text))
+            rows.append(
+                (
+                    i,
+                    unit,
+                    sum(weights[s] for s in holds(stems)) / total,
+                    chunk_cover,
+                    has_answer_type(question, unit.text),
+                    focus_stems <= stems,
+                    names_found,
+                    why_not,
+                )
+            )
+
+    # Units take the index's precomputed sentence vectors; of the others, only the lexically likeliest
+    # (always those of the top passages) are embedded now, and the rest keep dense 0.
+    q = question_vector if question_vector is not None else embed_query_one_thread(cache.embedder, question.text)
+    dense = np.zeros(len(rows), dtype=np.float32)
+    pending = []
+    for r, row in enumerate(rows):
+        vector = cache.precomputed(hits[row[0]].chunk.id, row[1].text)
+        if vector is not None:
+            dense[r] = float(vector @ q)
+        else:
+            pending.append(r)
+    pending.sort(key=lambda r: -(rows[r][2] + 0.5 * rows[r][3] + (rows[r][0] < 3)))
+    chosen = [r for r in pending[:EMBED_LIMIT] if not rows[r][1].heading or rows[r][2] > 0]
+    if chosen:
+        dense[chosen] = cache.get([rows[r][1].text for r in chosen]) @ q
+    top_dense = float(dense.max()) if len(rows) else 0.0
+    top_cover = max((row[2] for row in rows), default=0.0)
+    asked = set(question.stems)
+
+    candidates = []
+    for r, (i, unit, cover, context, typed, focused, named, why_not) in enumerate(rows):
+        d = float(dense[r])
+        relevance = (
+            W_DENSE * d
+            + W_COVERAGE * cover
+            + W_CONTEXT * context
+            + W_TYPE * float(typed)
+            + W_FOCUS * float(focused)
+            + W_NAMES * named
+        )
+        stems = set(content_stems(unit.text))
+        features = (
+            d,
+            cover,
+            context,
+            float(typed),
+            float(focused),
+            named,
+            1.0 / (1 + i),
+            d - top_dense,
+            cover - top_cover,
+            len(stems - asked) / len(stems) if stems else 0.0,  # share of new words: an answer adds something
+            math.log1p(len(unit.text)) / 6,
+            float(unit.intro),
+        )
+        score = RANK_BIAS + sum(w * f for w, f in zip(RANK_WEIGHTS, features, strict=True))
+        candidates.append(
+            Candidate(i, unit, score, relevance, features, d, cover, context, typed, focused, named, why_not)
+        )
+    candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
+    return candidates

@@ -1,0 +1,7 @@
+"""Command line: `assistant ingest | search | info | ask | eval | bench | brief`."""
+
+from __future__ import annotations
+
+from assistant.cli.run import main, main_exit
+
+__all__ = ["main", "main_exit"]

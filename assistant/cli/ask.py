@@ -1,0 +1,109 @@
+"""`assistant ask "QUESTION"`: answer with cited statements (text or the JSON of docs/DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters
+from assistant.config import RETRIEVAL_MODES, Settings
+from assistant.errors import AssistantError, QueryError
+
+ANSWERER_CHOICES = ("extractive", "generative")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `ask` command to the CLI."""
+    p = subparsers.add_parser(
+        "ask",
+        help="answer a question from the indexed documents, every statement cited",
+        description="Answer a question from the index; each statement cites the passage that says it. "
+        "With --questions-file, answer one question per line and print JSON lines.",
+    )
+    p.add_argument("question", nargs="?", help="the question (omit with --questions-file)")
+    p.add_argument("--json", action="store_true", help="print the JSON object of docs/DESIGN.md")
+    p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
+    add_filter_argument(p)
+    add_store_argument(p)
+    p.add_argument("--answerer", choices=ANSWERER_CHOICES, default=None, help="default: the answerer setting")
+    p.add_argument("--k", type=int, default=None, help="passages retrieved (at least 10)")
+    p.add_argument("--questions-file", type=Path, default=None, metavar="FILE", help="one question per line")
+    p.set_defaults(func=cmd_ask)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.pipeline import Assistant, answer_to_json, check_question
+
+    if (args.question is None) == (args.questions_file is None):
+        raise AssistantError('Give one question, or --questions-file FILE: assistant ask "What is ...?"')
+    if args.k is not None and args.k < 1:
+        raise AssistantError("--k must be 1 or more.")
+    filters = parse_filters(args.filter)
+    questions = _read_questions(args.questions_file) if args.questions_file else [args.question]
+    if args.question is not None:
+        check_question(args.question, settings.max_question_chars)  # fail fast, before loading the index
+    assistant = Assistant.from_settings(settings)
+    options = {"mode": args.mode, "filters": filters, "answerer": args.answerer, "k": args.k}
+
+    if args.questions_file is None:
+        answer = assistant.ask(args.question, **options)
+        if args.json:
+            print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1))
+        else:
+            print(render_terminal(answer))
+        return 0
+
+    failed = 0
+    for question in questions:
+        try:
+            row = answer_to_json(assistant.ask(question, **options))
+        except QueryError as exc:  # one bad line must not lose the others; the row says what was wrong
+            row = {"question": question, "error": str(exc)}
+            failed += 1
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failed == len(questions) else 0
+
+
+def _read_questions(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AssistantError(f"No questions file at {path}.") from None
+    except UnicodeDecodeError:
+        raise AssistantError(f"{path} is not UTF-8 text: save it as UTF-8, one question per line.") from None
+    except OSError as exc:
+        raise AssistantError(f"Cannot read {path}: {exc.strerror}.") from None
+    questions = [line.strip() for line in text.splitlines() if line.strip()]
+    if not questions:
+        raise AssistantError(f"{path} holds no question: write one question per line.")
+    return questions
+
+
+def render_terminal(answer: Any) -> str:
+    """Return the answer for a terminal: the text with [n] markers, then the sources or related passages."""
+    from assistant.pipeline import render_text
+
+    lines = [render_text(answer)]
+    if answer.reason and answer.statements:
+        lines.append(f"({answer.reason})")
+    hits = {h.chunk.id: h for h in answer.hits}
+    cited = {c.n: c for s in answer.statements for c in s.citations}
+    if cited:
+        lines.append("\nSources:")
+        for n in sorted(cited):
+            c = cited[n]
+            where = c.source + (f", p. {c.page}" if c.page else "")
+            quote = " ".join(hits[c.chunk_id].chunk.text[c.start : c.end].split()) if c.chunk_id in hits else ""
+            lines.append(f"[{n}] {c.title} ({where})\n    “{_clip(quote, 240)}”")
+    elif answer.abstained and answer.hits:
+        lines.append("\nRelated passages:")
+        for hit in answer.hits[:3]:
+            c = hit.chunk
+            lines.append(f"- {c.title} ({c.source}): {_clip(' '.join(c.text.split()), 200)}")
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,173 @@
+"""Run an evaluation set through the assistant and write results.jsonl, metrics.json and report.html."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError
+from assistant.evaluation.evalset import EvalItem, load_dataset
+from assistant.evaluation.metrics import compute_metrics
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
+
+# (done, total, what) after each question, for a progress bar.
+Progress = Callable[[int, int, str], None]
+
+BASELINE_MODES = ("bm25", "dense")
+RESULTS_FILE = "results.jsonl"
+METRICS_FILE = "metrics.json"
+REPORT_FILE = "report.html"
+# Settings never copied into metrics.json: they may hold secrets.
+_SECRET_SETTINGS = frozenset({"generator_api_key", "auth"})
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One pass of a dataset in one retrieval mode."""
+
+    mode: str
+    rows: list[dict[str, Any]]
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRun:
+    """A finished evaluation: the default run, its baselines and where the files were written."""
+
+    out_dir: Path
+    info: dict[str, Any]
+    main: RunResult
+    baselines: tuple[RunResult, ...]
+
+    def metrics_json(self) -> dict[str, Any]:
+        """Return the content of metrics.json."""
+        baselines = {b.mode: b.metrics for b in self.baselines}
+        return {"run": self.info, "metrics": self.main.metrics, "baselines": baselines}
+
+
+def run_rows(
+    assistant: Assistant,
+    items: Sequence[EvalItem],
+    *,
+    mode: str | None = None,
+    answerer: str | None = None,
+    progress: Progress | None = None,
+    done_before: int = 0,
+    total: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return one result row per item: `id`, the `ask --json` fields and the item's gold fields."""
+    from assistant.pipeline import answer_to_json
+
+    total = total or len(items)
+    label = mode or assistant.settings.retrieval_mode
+    rows = []
+    for i, item in enumerate(items, start=1):
+        try:
+            row = {"id": item.id, **answer_to_json(assistant.ask(item.question, mode=mode, answerer=answerer))}
+        except AssistantError as exc:
+            # One bad question (too long, say) must not lose the run; the row fails and says why.
+            row = _error_row(item, str(exc))
+        row["gold"] = item.to_gold()
+        rows.append(row)
+        if progress:
+            progress(done_before + i, total, label)
+    return rows
+
+
+def _error_row(item: EvalItem, message: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answer": "",
+        "abstained": False,
+        "statements": [],
+        "citations": [],
+        "retrieved": [],
+        "timings_ms": {},
+        "error": message,
+    }
+
+
+def evaluate(
+    assistant: Assistant,
+    dataset: Path,
+    out_dir: Path,
+    *,
+    mode: str | None = None,
+    answerer: str | None = None,
+    baselines: bool = True,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> EvalRun:
+    """Run `dataset` (and the bm25/dense baselines) through `assistant`; write the run folder."""
+    items = load_dataset(dataset, limit)
+    settings = assistant.settings
+    mode = mode or settings.retrieval_mode
+    answerer = answerer or settings.answerer
+    baseline_modes = [m for m in BASELINE_MODES if m != mode] if baselines else []
+    total = len(items) * (1 + len(baseline_modes))
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    rows = run_rows(assistant, items, mode=mode, answerer=answerer, progress=progress, total=total)
+    main = RunResult(mode, rows, compute_metrics(rows, items))
+    extra = []
+    for i, baseline in enumerate(baseline_modes, start=1):
+        done = i * len(items)
+        b_rows = run_rows(
+            assistant, items, mode=baseline, answerer=answerer, progress=progress, done_before=done, total=total
+        )
+        extra.append(RunResult(baseline, b_rows, compute_metrics(b_rows, items)))
+
+    info = {
+        "dataset": str(dataset),
+        "questions": len(items),
+        "mode": mode,
+        "answerer": answerer,
+        "baselines": baseline_modes,
+        "started": started_at,
+        "seconds": round(time.perf_counter() - started, 1),
+        "settings": _settings_json(settings),
+    }
+    run = EvalRun(out_dir, info, main, tuple(extra))
+    write_run(run, items)
+    return run
+
+
+def write_run(run: EvalRun, items: Sequence[EvalItem]) -> None:
+    """Write results.jsonl, results-<baseline>.jsonl, metrics.json and report.html into the run folder."""
+    from assistant.evaluation.report import render_report
+
+    out = run.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("results-*.jsonl"):  # baselines of an earlier run into the same folder
+        stale.unlink()
+    _write_jsonl(out / RESULTS_FILE, run.main.rows)
+    for b in run.baselines:
+        _write_jsonl(out / f"results-{b.mode}.jsonl", b.rows)
+    (out / METRICS_FILE).write_text(json.dumps(run.metrics_json(), indent=1, ensure_ascii=False) + "\n", "utf-8")
+    (out / REPORT_FILE).write_text(render_report(run, items), "utf-8")
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Return the rows of a results file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _settings_json(settings: Any) -> dict[str, Any]:
+    values = dataclasses.asdict(settings)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items() if k not in _SECRET_SETTINGS}

@@ -1,0 +1,287 @@
+"""Incremental ingest: load, chunk and embed new or changed files; drop chunks of deleted ones."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embedding.embedder import Embedder, load_embedder
+from assistant.errors import IndexDamagedError, LoadError
+from assistant.index.faiss_store import FaissStore, indexed_text
+from assistant.index.generations import Index, Manifest, load_index, publish, read_manifest, remove_stale, write_lock
+from assistant.index.milvus_update import clear_pending, publish_update, read_pending
+from assistant.index.store import Store, StoreTarget
+from assistant.ingest.catalog import CATALOG_NAME, CatalogEntry, load_catalog
+from assistant.ingest.chunking import CHUNKER_VERSION, chunk_document
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.types import Chunk
+
+# Progress callback: (done, total, what) — the CLI draws a bar with it, the app a progress indicator.
+Progress = Callable[[int, int, str], None]
+LOADER_VERSION = 1
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    rebuilt: bool = False
+    store_changed: bool = False  # the settings name another store: the index was copied there
+    recovered: bool = False  # an interrupted Milvus update was finished
+    chunks: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt or self.store_changed or self.recovered)
+
+
+def chunking_settings(settings: Settings) -> dict[str, int]:
+    return {
+        "max_chars": settings.chunk_max_chars,
+        "overlap_sentences": settings.chunk_overlap_sentences,
+        "chunker_version": CHUNKER_VERSION,
+        "loader_version": LOADER_VERSION,
+    }
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index up to date with the files under `paths` (default: the corpus folder).
+
+    A file that cannot be read is reported in `skipped` and the rest is indexed; if it was indexed
+    before, its old chunks stay. Deleted files lose their chunks only when their folder was scanned.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    corpus = settings.corpus_dir.resolve()
+    roots = [Path(p) for p in paths] or [settings.corpus_dir]
+    target = StoreTarget.from_settings(settings)
+    with write_lock(settings.index_dir):
+        remove_stale(settings.index_dir)  # leftovers of a crashed earlier ingest
+        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
+        chunking = chunking_settings(settings)
+        old = read_manifest(settings.index_dir)
+        old_index = None
+        if old is not None and (old.embedder, old.dim, old.chunking) == (embedder.name, embedder.dim, chunking):
+            try:
+                old_index = load_index(settings.index_dir, token=settings.milvus_token)
+            except IndexDamagedError:
+                report.rebuilt = True  # a damaged index is replaced by a fresh one, not patched
+        elif old is not None:
+            report.rebuilt = True  # embedder or chunking changed: every file is embedded anew
+        interrupted = read_pending(settings.index_dir)
+        if interrupted is not None and old_index is not None:
+            if interrupted.target is None:
+                old_index, report.rebuilt = None, True  # cannot tell what it touched: start afresh
+            elif interrupted.target != old_index.manifest.store:
+                interrupted = None  # about a collection the published index does not use
+        if interrupted is not None and old_index is None:
+            interrupted = None  # a fresh build recreates the collection anyway
+        report.recovered = interrupted is not None
+        report.store_changed = old_index is not None and old_index.manifest.store != target
+        redo = interrupted.sources if interrupted else frozenset()
+        old_files = old_index.manifest.files if old_index else {}
+        scanned_dirs, files = _collect(roots, corpus, report)
+        # Files an interrupted update touched are read again, even when this ingest names other paths.
+        named = {source for _, source in files}
+        files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
+        catalog = load_catalog(settings.corpus_dir)
+
+        files_meta: dict[str, dict] = {}
+        kept_chunks: list[Chunk] = []
+        new_chunks: list[Chunk] = []
+        for path, source in files:
+            entry = catalog.get(source)
+            digest = _file_hash(path, entry)
+            previous = old_files.get(source)
+            if previous and previous["sha256"] == digest and source not in redo:
+                files_meta[source] = previous
+                report.unchanged.append(source)
+                continue
+            try:
+                documents = load_file(path, source, entry, settings.max_file_mb * 2**20, settings.max_text_chars)
+                chunks = [
+                    c
+                    for d in documents
+                    for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+                ]
+            except LoadError as exc:
+                report.skipped.append((str(path), str(exc)))
+                continue
+            except Exception as exc:  # a loader bug on one odd file must not stop the whole ingest
+                report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc})"))
+                continue
+            new_chunks.extend(chunks)
+            files_meta[source] = {
+                "sha256": digest,
+                "documents": [
+                    {
+                        "id": d.id,
+                        "title": d.title,
+                        "organisation": d.organisation,
+                        "date": d.date,
+                        "url": d.url,
+                        "kind": d.kind,
+                        "pages": len(d.page_spans),
+                        "chunks": sum(1 for c in chunks if c.doc_id == d.id),
+                    }
+                    for d in documents
+                ],
+            }
+            (report.updated if previous else report.added).append(source)
+
+        for source, meta in old_files.items():
+            if source in files_meta:
+                continue
+            path = _source_path(source, corpus)
+            if source in redo:
+                report.removed.append(source)  # its chunks may be half gone: only a readable file brings them back
+            elif path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
+                files_meta[source] = meta  # not scanned this time, or unreadable now: keep what we had
+            else:
+                report.removed.append(source)
+
+        if not report.changed:
+            report.unchanged.sort()
+            report.seconds = time.perf_counter() - started
+            report.chunks = len(old_index.store) if old_index else 0
+            report.documents = sum(len(m["documents"]) for m in files_meta.values())
+            return report
+
+        kept_sources = {s for s, m in files_meta.items() if s not in report.added and s not in report.updated}
+        if old_index:
+            kept_chunks = [c for c in old_index.store.chunks if c.source in kept_sources]
+        new_vectors = _embed(embedder, new_chunks, settings.embed_batch_size, progress)
+        manifest = Manifest(
+            embedder=embedder.name,
+            dim=embedder.dim,
+            chunking=chunking,
+            files=dict(sorted(files_meta.items())),
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            store=target,
+        )
+        # A Milvus collection keeps the vectors of unchanged chunks in place; FAISS files are written whole.
+        in_place = target.kind == "milvus" and old_index is not None and not report.store_changed
+        kept_vectors = None if in_place else _kept_vectors(old_index, kept_chunks, embedder, settings, progress)
+        store: Store
+        if target.kind == "milvus":
+            store, report.generation = publish_update(
+                settings.index_dir,
+                manifest,
+                old_index,
+                kept_chunks,
+                kept_vectors,
+                new_chunks,
+                new_vectors,
+                interrupted,
+                settings.milvus_token,
+            )
+        else:
+            assert kept_vectors is not None
+            vectors = np.vstack([kept_vectors, new_vectors])
+            store = FaissStore.build(kept_chunks + new_chunks, vectors, embedder.dim, settings.approximate_above)
+            report.generation = publish(settings.index_dir, store, manifest)
+        clear_pending(settings.index_dir)
+        report.chunks = len(store)
+        report.documents = sum(len(m["documents"]) for m in files_meta.values())
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _kept_vectors(
+    old_index: Index | None, kept: Sequence[Chunk], embedder: Embedder, settings: Settings, progress: Progress | None
+) -> np.ndarray:
+    """Return the vectors of the unchanged chunks, read from the old store (embedded again if it lost them)."""
+    if old_index is None or not kept:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    try:
+        return old_index.store.vectors_of([c.id for c in kept])
+    except IndexDamagedError:
+        return _embed(embedder, kept, settings.embed_batch_size, progress)
+
+
+def _embed(embedder: Embedder, chunks: Sequence[Chunk], batch_size: int, progress: Progress | None) -> np.ndarray:
+    texts = [indexed_text(c) for c in chunks]
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        parts.append(embedder.embed_passages(texts[start : start + batch_size]))
+        if progress:
+            progress(min(start + batch_size, len(texts)), len(texts), "embedding")
+    if not parts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.vstack(parts)
+
+
+def _collect(roots: Iterable[Path], corpus: Path, report: IngestReport) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Return the scanned folders and the (file, source name) pairs to ingest; report bad paths."""
+    scanned: list[Path] = []
+    files: dict[str, Path] = {}
+    for root in roots:
+        if not root.exists():
+            report.skipped.append((str(root), "no such file or folder"))
+            continue
+        if root.is_dir():
+            scanned.append(root.resolve())
+            # Hidden folders (.git, .cache) are not documents; hidden files are reported below.
+            candidates = sorted(
+                p for p in root.rglob("*") if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
+            )
+        else:
+            candidates = [root]
+        for path in candidates:
+            if path.is_dir() or path.name == CATALOG_NAME:
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                if root.is_file():
+                    report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            if path.name.startswith(".") and root.is_dir():
+                report.skipped.append((str(path), "hidden file (name starts with '.'); rename it to index it"))
+                continue
+            resolved = path.resolve()
+            if path.is_symlink() and root.is_dir() and not _is_within(resolved, root.resolve()):
+                reason = "symbolic link pointing outside the corpus; copy the file in instead"
+                report.skipped.append((str(path), reason))
+                continue
+            source = _source_name(resolved, corpus)
+            files.setdefault(source, resolved)
+    return scanned, sorted(((p, s) for s, p in files.items()), key=lambda ps: ps[1])
+
+
+def _source_name(path: Path, corpus: Path) -> str:
+    return path.relative_to(corpus).as_posix() if _is_within(path, corpus) else path.as_posix()
+
+
+def _source_path(source: str, corpus: Path) -> Path:
+    path = Path(source)
+    return path if path.is_absolute() else corpus / path
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _file_hash(path: Path, entry: CatalogEntry | None) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    # A catalog edit (a corrected title) must refresh the chunks' metadata too.
+    digest.update(repr(asdict(entry) if entry else None).encode())
+    return digest.hexdigest()

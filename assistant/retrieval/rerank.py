@@ -1,0 +1,124 @@
+"""Second stage: re-score the fused candidates with each one's best-matching sentence (MiniLM max-sim).
+
+No cross-encoder ships its weights on PyPI (see ../shared/MODELS.md), so the second stage is built from
+the models we have. A passage-level vector blurs a passage into one point, and MiniLM reads only its
+first 256 word pieces; the similarity of the query to the passage's *best sentence* sees the one sentence
+that answers, wherever it lies. The final score is a weighted sum of min-max normalised BM25, passage
+cosine and best-sentence cosine over the candidates; the weights come from SciFact *train*
+(docs/retrieval.md, bench/tune_fusion.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import nupunkt
+
+from assistant.embedding.vector_cache import cached_vectors
+from assistant.index.store import Store
+from assistant.types import Chunk
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """Sentence vectors of every chunk of a store: chunk row i owns vectors[bounds[i]:bounds[i + 1]]."""
+
+    vectors: np.ndarray  # (n_sentences, dim), L2-normalised
+    bounds: np.ndarray  # (n_chunks + 1,) int64
+
+    def max_sim(self, query_vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Return, for each chunk row, the best cosine between the query and one of its sentences (NaN: none)."""
+        out = np.full(len(rows), np.nan, dtype=np.float32)
+        for i, row in enumerate(rows):
+            a, b = self.bounds[row], self.bounds[row + 1]
+            if b > a:
+                out[i] = float(np.max(self.vectors[a:b] @ query_vector))
+        return out
+
+
+def sentences(chunk: Chunk) -> list[str]:
+    """Return the sentences of a chunk's text (the whole text when it has no sentence break)."""
+    found = [s.strip() for s in nupunkt.sent_tokenize(chunk.text) if isinstance(s, str) and s.strip()]
+    return found or ([chunk.text.strip()] if chunk.text.strip() else [])
+
+
+def build_sentence_vectors(
+    chunks: Sequence[Chunk],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    cache_dir: Path,
+    tag: str,
+    verbose: bool = False,
+) -> SentenceVectors:
+    """Return the sentence vectors of `chunks`, read from or written to the .npy cache in `cache_dir`."""
+    texts: list[str] = []
+    bounds = [0]
+    for chunk in chunks:
+        texts.extend(sentences(chunk))
+        bounds.append(len(texts))
+    vectors = cached_vectors(embed, texts, cache_dir, tag, verbose=verbose)
+    return SentenceVectors(vectors, np.asarray(bounds, dtype=np.int64))
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Return `values` scaled to [0, 1] (all zeros when they are all equal)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+
+
+def combine(features: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """Return the weighted sum of each feature min-max normalised over the candidates."""
+    total = np.zeros(len(next(iter(features.values()))), dtype=np.float64)
+    for name, weight in weights.items():
+        if weight:
+            total += weight * minmax(np.asarray(features[name], dtype=np.float64))
+    return total
+
+
+def _embedder_not_needed(texts: Sequence[str]) -> np.ndarray:
+    raise RuntimeError("this reranker was given its sentence vectors; it embeds nothing")
+
+
+class SentenceReranker:
+    """Holds the sentence vectors of one store, computed on first use (cached on disk) and then kept."""
+
+    def __init__(self, store: Store, embed: Callable[[Sequence[str]], np.ndarray], cache_dir: Path, tag: str) -> None:
+        self.store = store
+        self.embed = embed
+        self.cache_dir = cache_dir
+        self.tag = tag
+        self._vectors: SentenceVectors | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_vectors(cls, store: Store, vectors: SentenceVectors) -> SentenceReranker:
+        """Return a reranker over `store` whose sentence vectors were computed elsewhere (benchmarks, tests)."""
+        reranker = cls(store, _embedder_not_needed, Path(), "")
+        reranker._vectors = vectors
+        return reranker
+
+    def sentence_vectors(self) -> SentenceVectors:
+        # Several app threads may search at once; the vectors are built by one of them only.
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = build_sentence_vectors(self.store.chunks, self.embed, self.cache_dir, self.tag)
+            return self._vectors
+
+    def scores(
+        self, query_vector: np.ndarray, rows: Sequence[int], bm25: Sequence[float], weights: Mapping[str, float]
+    ) -> np.ndarray:
+        """Return the second-stage score of each candidate row (higher is better).
+
+        `bm25` holds each candidate's BM25 score (0 where BM25 did not return it).
+        """
+        rows = list(rows)
+        if not rows:
+            return np.zeros(0)
+        passage = self.store.vectors_of([self.store.chunks[r].id for r in rows]) @ query_vector
+        sentence = self.sentence_vectors().max_sim(query_vector, rows)
+        sentence = np.where(np.isnan(sentence), passage, sentence)  # a chunk without sentences: its passage score
+        features = {"bm25": np.asarray(bm25, dtype=np.float64), "dense": passage, "sentence": sentence}
+        return combine(features, weights)

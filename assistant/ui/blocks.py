@@ -1,0 +1,399 @@
+"""The Gradio app: Blocks wiring only. HTML comes from assistant.output.render, files from export and uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+from assistant.config import RETRIEVAL_MODES, Settings
+from assistant.errors import AssistantError, ConfigError
+from assistant.index.generations import read_manifest
+from assistant.ingest.uploads import UPLOAD_SUFFIXES, add_uploads
+from assistant.output import render
+from assistant.output.export import to_docx, to_markdown
+from assistant.pipeline import Assistant, render_text
+from assistant.types import Answer, Chunk
+from assistant.ui.brief_tab import build_brief_tab
+from assistant.ui.eval_tab import build_eval_tab
+from assistant.ui.style import CITE_JS, CSS, THEME
+
+Turns = list[tuple[str, Answer]]  # one browser session's conversation, kept in gr.State
+
+EXAMPLE_QUESTIONS = (
+    "What are the four pillars of IOM's approach to counter migrant smuggling?",
+    "How many migrant deaths were recorded in 2016?",
+    "Who co-hosted the Expert Meeting in Kyiv?",
+)
+STREAM_PAUSE_S = 0.06  # between statements, so that the answer visibly builds up rather than jumps in
+PASSAGES_RANGE = (3, 30)
+CURRENT_ANSWER, WHOLE_CONVERSATION = "Current answer", "Whole conversation"
+
+
+def library(settings: Settings) -> list[dict[str, Any]]:
+    """Return the indexed documents' records (empty when there is no index)."""
+    manifest = read_manifest(settings.index_dir)
+    return manifest.documents() if manifest else []
+
+
+def source_link(chunk: Chunk, corpus_dir: Path) -> str | None:
+    """Return the source's URL, or a link to the file served from the corpus folder (and nowhere else)."""
+    if chunk.url:
+        return chunk.url
+    corpus = corpus_dir.resolve()
+    path = (corpus / chunk.source).resolve()
+    if corpus in path.parents and path.is_file():
+        return "gradio_api/file=" + quote(str(path))
+    return None
+
+
+def chat_messages(turns: Turns) -> list[dict[str, str]]:
+    """Return the Chatbot's messages for a conversation."""
+    messages = []
+    for i, (question, answer) in enumerate(turns):
+        messages.append({"role": "user", "content": render.question_html(question)})
+        messages.append({"role": "assistant", "content": render.answer_html(answer, i)})
+    return messages
+
+
+class Callbacks:
+    """The event handlers: thin adapters from widget values to the assistant and back to HTML.
+
+    Per-user data arrives as arguments (gr.State, widget values); only shared things live here.
+    """
+
+    def __init__(self, settings: Settings, assistant: Assistant) -> None:
+        self.settings = settings
+        self.assistant = assistant
+        self.scratch = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
+
+    def ask(
+        self,
+        question: str,
+        turns: Turns,
+        sources: list[str] | None,
+        orgs: list[str] | None,
+        years: list[str] | None,
+        mode: str,
+        k: float,
+        answerer: str,
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        """Yield (chat messages, turns, question box) as the answer arrives, statement by statement."""
+        question = (question or "").strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
+        asked = [*chat_messages(turns), {"role": "user", "content": render.question_html(question)}]
+
+        def reply(html: str) -> list[dict[str, str]]:
+            return [*asked, {"role": "assistant", "content": html}]
+
+        yield reply(render.pending_html()), turns, ""
+        try:
+            answer = self.assistant.ask(
+                question,
+                mode=mode,
+                filters=render.make_filters(sources, orgs, years),
+                history=[(q, render_text(a)) for q, a in turns],
+                answerer=answerer,
+                k=int(k),
+            )
+        except AssistantError as exc:
+            yield reply(render.error_html(str(exc))), turns, question  # give the question back to correct it
+            return
+        for upto in range(1, 0 if answer.abstained else len(answer.statements)):
+            yield reply(render.answer_html(answer, len(turns), upto=upto)), turns, ""
+            time.sleep(STREAM_PAUSE_S)
+        turns = [*turns, (question, answer)]
+        yield chat_messages(turns), turns, ""
+
+    def show_source(self, turns: Turns, event: gr.EventData) -> str:
+        """Return the source panel for the citation link that was clicked."""
+        ref = render.parse_ref(str(getattr(event, "ref", "")))
+        return render.source_html(turns, ref, lambda chunk: source_link(chunk, self.settings.corpus_dir))
+
+    @staticmethod
+    def pick_example(event: gr.SelectData) -> str:
+        value = event.value
+        return str(value.get("text", "") if isinstance(value, dict) else value)
+
+    def export(self, turns: Turns, scope: str, fmt: str) -> str | None:
+        """Return the path of a Markdown or DOCX file holding the current answer or the conversation."""
+        if not turns:
+            gr.Warning("Nothing to export yet: ask a question first.")
+            return None
+        chosen = turns if scope == WHOLE_CONVERSATION else turns[-1:]
+        stem = ("answer" if scope != WHOLE_CONVERSATION else "conversation") + f"-{dt.date.today().isoformat()}"
+        folder = self.scratch / uuid.uuid4().hex  # one folder per export: two users never share a file
+        folder.mkdir()
+        path = folder / f"{stem}.{fmt}"
+        if fmt == "md":
+            path.write_text(to_markdown(chosen), encoding="utf-8")
+        else:
+            path.write_bytes(to_docx(chosen))
+        return str(path)
+
+    def refresh_library(self) -> tuple[Any, ...]:
+        """Return the Documents tab's summary and table and the filters' choices, as indexed now."""
+        docs = library(self.settings)
+        files, orgs, years = render.filter_choices(docs)
+        return (
+            render.documents_summary(docs),
+            render.documents_rows(docs),
+            gr.Dropdown(choices=files),
+            gr.Dropdown(choices=orgs),
+            gr.Dropdown(choices=years),
+        )
+
+    # gr.Progress() as the default value is how Gradio knows to pass a progress tracker.
+    def add_files(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        """Store and index uploaded files; return the status, the refreshed library and an empty upload box."""
+        files = [(Path(p), Path(p).name) for p in paths or []]
+        if not files:
+            return (gr.skip(),) * 7
+        progress(0, desc="Checking files")
+
+        def step(done: int, total: int, what: str) -> None:
+            progress((done, total), desc=f"Indexing ({what})", unit="passages")
+
+        try:
+            result = add_uploads(files, self.settings, progress=step)
+        except AssistantError as exc:
+            return (render.upload_status_html([], [("upload", str(exc))]), *(gr.skip(),) * 5, None)
+        if result.stored:
+            self.assistant.reload()  # searchable from the next question on, for every user
+        return (render.upload_status_html(result.stored, result.rejected), *self.refresh_library(), None)
+
+    @staticmethod
+    def new_conversation() -> tuple[Any, ...]:
+        return [], [], render.source_placeholder_html(), None, ""
+
+
+@dataclass
+class AskTab:
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    ask: gr.Button
+    new: gr.Button
+    scope: gr.Radio
+    export_md: gr.Button
+    export_docx: gr.Button
+    exported: gr.File
+    source: gr.HTML
+    documents: gr.Dropdown
+    organisations: gr.Dropdown
+    years: gr.Dropdown
+    mode: gr.Radio
+    k: gr.Slider
+    answerer: gr.Radio
+
+
+def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
+    doc_choices, org_choices, year_choices = render.filter_choices(docs)
+    answerers = ["extractive"] + (["generative"] if settings.generator_base_url else [])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            chatbot = gr.Chatbot(
+                elem_id="chat",
+                label="Conversation",
+                show_label=False,
+                height=540,
+                placeholder="**Ask about the documents in the library.** Try one of these:",
+                examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                # No copy buttons: they would copy the message's HTML; Export gives clean text instead.
+                feedback_options=None,
+                buttons=[],
+                line_breaks=False,
+                latex_delimiters=[],
+            )
+            with gr.Row(equal_height=True, elem_id="ask-row"):
+                question = gr.Textbox(
+                    elem_id="question",
+                    show_label=False,
+                    scale=6,
+                    max_lines=4,
+                    autofocus=True,
+                    placeholder="Ask a question about the documents…",
+                )
+                ask = gr.Button("Ask", variant="primary", scale=0, min_width=100, elem_id="ask-button")
+                new = gr.Button("New conversation", scale=0, min_width=190, elem_id="new-conversation")
+        with gr.Column(scale=2, min_width=320):
+            source = gr.HTML(render.source_placeholder_html(), js_on_load=CITE_JS, elem_id="source-panel")
+            with gr.Accordion("Export", open=False, elem_id="export"):
+                scope = gr.Radio(
+                    [CURRENT_ANSWER, WHOLE_CONVERSATION], value=CURRENT_ANSWER, show_label=False, elem_id="export-scope"
+                )
+                with gr.Row():
+                    export_md = gr.Button("Markdown (.md)", size="sm", elem_id="export-md")
+                    export_docx = gr.Button("Word (.docx)", size="sm", elem_id="export-docx")
+                exported = gr.File(label="Download", interactive=False, elem_id="export-file")
+            with gr.Accordion("Filters", open=False, elem_id="filters"):
+                documents = gr.Dropdown(doc_choices, multiselect=True, value=[], label="Documents")
+                organisations = gr.Dropdown(org_choices, multiselect=True, value=[], label="Organisations")
+                years = gr.Dropdown(year_choices, multiselect=True, value=[], label="Years")
+            with gr.Accordion("Settings", open=False, elem_id="settings"):
+                mode = gr.Radio(list(RETRIEVAL_MODES), value=settings.retrieval_mode, label="Retrieval mode")
+                k = gr.Slider(*PASSAGES_RANGE, step=1, value=settings.top_k, label="Passages retrieved")
+                answerer = gr.Radio(
+                    answerers,
+                    label="Answerer",
+                    value=settings.answerer if settings.answerer in answerers else "extractive",
+                    info=None
+                    if settings.generator_base_url
+                    else "Generative answers need generator_base_url in assistant.toml.",
+                )
+    return AskTab(
+        chatbot,
+        question,
+        ask,
+        new,
+        scope,
+        export_md,
+        export_docx,
+        exported,
+        source,
+        documents,
+        organisations,
+        years,
+        mode,
+        k,
+        answerer,
+    )
+
+
+def _documents_tab(
+    settings: Settings, docs: list[dict[str, Any]]
+) -> tuple[gr.Markdown, gr.Dataframe, gr.File, gr.HTML]:
+    summary = gr.Markdown(render.documents_summary(docs), elem_id="library-summary")
+    table = gr.Dataframe(
+        value=render.documents_rows(docs),
+        headers=render.DOCUMENT_COLUMNS,
+        interactive=False,
+        wrap=True,
+        elem_id="library-table",
+        column_widths=["40%", "18%", "10%", "8%", "9%", "15%"],
+        max_height=380,
+    )
+    kinds = ", ".join(s.lstrip(".").upper() for s in UPLOAD_SUFFIXES)
+    gr.Markdown(
+        f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
+        "and can be asked about as soon as the upload finishes."
+    )
+    # No file_types filter here: refused files reach add_uploads, which says why in words.
+    upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
+    status = gr.HTML(elem_id="upload-status")
+    return summary, table, upload, status
+
+
+def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
+    """Return the app's Blocks; `assistant` (index and models, loaded once) is shared by every session."""
+    cb = Callbacks(settings, assistant)
+    docs = library(settings)
+    with gr.Blocks(title="Policy-question assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        turns = gr.State([])
+        gr.HTML(
+            '<div class="app-header"><h1>Policy-question assistant</h1><p>Answers drawn only from the documents in '
+            "the library. Every statement cites its source: click a number to read the passage.</p></div>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                tab = _ask_tab(settings, docs)
+            with gr.Tab("Briefing note", id="brief"):
+                build_brief_tab(settings, assistant)
+            with gr.Tab("Documents", id="documents"):
+                summary, table, upload, status = _documents_tab(settings, docs)
+            with gr.Tab("Eval", id="eval"):
+                build_eval_tab(settings, assistant)
+
+        ask_inputs = [tab.question, turns, tab.documents, tab.organisations, tab.years, tab.mode, tab.k, tab.answerer]
+        ask_outputs = [tab.chatbot, turns, tab.question]
+        tab.question.submit(cb.ask, ask_inputs, ask_outputs)
+        tab.ask.click(cb.ask, ask_inputs, ask_outputs)
+        tab.chatbot.example_select(cb.pick_example, None, tab.question).then(cb.ask, ask_inputs, ask_outputs)
+        tab.source.cite(cb.show_source, [turns], tab.source)  # a custom event, fired by CITE_JS
+        tab.new.click(cb.new_conversation, None, [tab.chatbot, turns, tab.source, tab.exported, tab.question])
+        # The chat's own trash icon empties the messages; the conversation state must follow.
+        tab.chatbot.clear(lambda: cb.new_conversation()[1:], None, [turns, tab.source, tab.exported, tab.question])
+        tab.export_md.click(lambda t, s: cb.export(t, s, "md"), [turns, tab.scope], tab.exported)
+        tab.export_docx.click(lambda t, s: cb.export(t, s, "docx"), [turns, tab.scope], tab.exported)
+        library_outputs = [summary, table, tab.documents, tab.organisations, tab.years]
+        # One writer at a time: ingest holds the index lock anyway, and embedding needs the CPU.
+        upload.upload(cb.add_files, [upload], [status, *library_outputs, upload], concurrency_limit=1)
+        demo.load(cb.refresh_library, None, library_outputs)
+    return demo
+
+
+def parse_auth(auth: str) -> tuple[str, str] | None:
+    """Return (user, password) from the "user:password" setting, or None when it is empty."""
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError("auth must look like user:password (or be empty for no login).")
+    return user, password
+
+
+class DocumentsAsDownloads:
+    """ASGI middleware: serve corpus files that a browser would run (HTML, SVG, XML) as plain-text downloads.
+
+    Anyone who can upload can put an HTML file into the corpus; served inline it would run as a page
+    of the app (stored XSS). Other files are untouched.
+    """
+
+    _ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".xml")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = unquote(scope.get("path", "")) if scope.get("type") == "http" else ""
+        if not (("/file=" in path or "/file/" in path) and path.lower().endswith(self._ACTIVE)):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_safely(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-type", b"content-disposition", b"content-security-policy")
+                ]
+                headers += [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-disposition", b"attachment"),
+                    (b"content-security-policy", b"sandbox"),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_safely)
+
+
+def launch(demo: gr.Blocks, settings: Settings, **overrides: Any) -> None:
+    """Serve `demo` with the queue and limits from `settings`; blocks until interrupted."""
+    demo.queue(default_concurrency_limit=settings.concurrency_limit)
+    options: dict[str, Any] = dict(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=parse_auth(settings.auth),
+        theme=THEME,
+        css=CSS,
+        # Source files are served from the corpus folder only; nothing else on disk is reachable.
+        allowed_paths=[str(settings.corpus_dir.resolve())],
+        max_file_size=f"{settings.max_upload_mb}mb",
+        ssr_mode=False,
+        footer_links=["gradio", "settings"],
+        show_error=False,
+        app_kwargs={"middleware": [Middleware(DocumentsAsDownloads)]},
+    )
+    demo.launch(**{**options, **overrides})
