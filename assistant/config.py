@@ -14,8 +14,14 @@ from typing import Any, Literal, get_args
 from assistant.errors import ConfigError
 
 RetrievalMode = Literal["bm25", "dense", "hybrid", "hybrid+rerank"]
+Fusion = Literal["weighted", "rrf"]
+StoreKind = Literal["faiss", "milvus"]
+AnswererName = Literal["extractive", "generative"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
-STORES = ("faiss", "milvus")
+FUSIONS: tuple[str, ...] = get_args(Fusion)
+STORES: tuple[str, ...] = get_args(StoreKind)
+ANSWERERS: tuple[str, ...] = get_args(AnswererName)
+_COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class Settings:
     # 384-d vectors already takes ~16 ms a query on one core (eval/benchmarks/scale.md).
     approximate_above: int = 200_000
     # Hybrid fusion and the second stage: values tuned on SciFact train only (docs/retrieval.md).
-    fusion: str = "weighted"  # weighted (min-max normalised scores) | rrf
+    fusion: Fusion = "weighted"  # weighted (min-max normalised scores) | rrf
     fusion_bm25_weight: float = 0.55  # the dense list gets 1 - this
     rrf_k: int = 60
     rerank_candidates: int = 50  # fused candidates the second stage re-scores (sentence max-sim, assistant/rerank.py)
@@ -52,12 +58,12 @@ class Settings:
     rerank_sentence_weight: float = 0.3
     # Store (docs/deploy.md): FAISS files in index_dir, or a Milvus collection. milvus_uri is a file path ending
     # in .db for Milvus Lite (empty: <index_dir>/milvus.db) or http(s)://host:19530 for a Milvus server or cluster.
-    store: str = "faiss"  # faiss | milvus
+    store: StoreKind = "faiss"
     milvus_uri: str = ""
     milvus_token: str = ""  # "user:password" or an API key; never written to the index
     milvus_collection: str = "chunks"
     # Answers.
-    answerer: str = "extractive"  # extractive | generative
+    answerer: AnswererName = "extractive"
     generator_base_url: str = ""  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1
     generator_model: str = ""
     generator_api_key: str = ""
@@ -69,8 +75,25 @@ class Settings:
     concurrency_limit: int = 4
     auth: str = ""  # "user:password" enables Gradio's login
 
+    def __post_init__(self) -> None:
+        """Refuse a value no part of the assistant could use, whichever way the settings were made."""
+        for name, allowed in (
+            ("retrieval_mode", RETRIEVAL_MODES),
+            ("fusion", FUSIONS),
+            ("store", STORES),
+            ("answerer", ANSWERERS),
+        ):
+            if getattr(self, name) not in allowed:
+                choices = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
+                raise ConfigError(f"{name} must be {choices}, not {getattr(self, name)!r}.")
+        if not _COLLECTION_NAME.fullmatch(self.milvus_collection):
+            raise ConfigError(
+                "milvus_collection must be letters, digits and _, not starting with a digit, "
+                f"not {self.milvus_collection!r}."
+            )
+
     def replace(self, **changes: Any) -> Settings:
-        """Return a copy with `changes` applied."""
+        """Return a copy with `changes` applied (checked like any other settings)."""
         return dataclasses.replace(self, **changes)
 
 
@@ -142,18 +165,4 @@ def load_settings(
             values[key] = _coerce(key, env_value, default)
 
     values.update({k: v for k, v in overrides.items() if v is not None})
-    settings = Settings(**values)
-    if settings.retrieval_mode not in RETRIEVAL_MODES:
-        raise ConfigError(
-            f"retrieval_mode must be one of {', '.join(RETRIEVAL_MODES)}, not {settings.retrieval_mode!r}."
-        )
-    if settings.fusion not in ("weighted", "rrf"):
-        raise ConfigError(f"fusion must be weighted or rrf, not {settings.fusion!r}.")
-    if settings.store not in STORES:
-        raise ConfigError(f"store must be {' or '.join(STORES)}, not {settings.store!r}.")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", settings.milvus_collection):
-        raise ConfigError(
-            "milvus_collection must be letters, digits and _, not starting with a digit, "
-            f"not {settings.milvus_collection!r}."
-        )
-    return settings
+    return Settings(**values)

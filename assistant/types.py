@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 Support = Literal["verified", "unverified", "contradicted"]
+# A progress callback: (done, total, what is being done now). The CLI draws a bar with it, the app an indicator.
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,11 @@ class Answer:
     reason: str = ""  # why it abstained, or what part is missing
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str = ""  # the follow-up rewritten with conversation history, if any
+
+
+# One turn of a conversation: the question as asked and its answer. A chat, an export and the UI's
+# session state are lists of them.
+Turn = tuple[str, Answer]
 
 
 @dataclass(frozen=True, slots=True)

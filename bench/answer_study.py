@@ -22,7 +22,8 @@ from assistant.answering import extractive as answer_module  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.evaluation.evalset import load_dataset  # noqa: E402
 from assistant.evaluation.metrics import aggregate, failure_reason, judge, percentile  # noqa: E402
-from assistant.pipeline import Assistant, answer_to_json  # noqa: E402
+from assistant.output.contract import answer_to_json  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
 
 THRESHOLDS = [round(0.30 + 0.02 * i, 2) for i in range(21)]
 SHOWN = ("all_facts_rate", "key_fact_recall", "citation_recall", "citation_precision", "abstention_accuracy",
@@ -134,7 +135,7 @@ def fit_ranking(dataset: Path) -> int:
     x, y, groups, firsts = [], [], [], []
     px, py, pfirsts = [], [], []
     for n, item in enumerate(items):
-        hits = assistant.retriever.search(item.question, k=10)
+        hits = assistant.retriever.search(item.question, k=10).hits
         hits = _with_continuations(hits, assistant._following)
         q = analyse(item.question)
         quotes = [normalise(e.quote) for e in item.evidence]
@@ -174,7 +175,7 @@ def calibrate_support(dataset: Path) -> int:
     extractive = assistant._extractive_for(assistant.retriever)
     scored: list[tuple[float, bool, bool]] = []  # (score, names/numbers agree, supported)
     for item in items:
-        hits = assistant.retriever.search(item.question, k=10)
+        hits = assistant.retriever.search(item.question, k=10).hits
         gold = next((h for h in hits if any(holds_quote(h.chunk.text, e.quote) for e in item.evidence)), None)
         sources = {e.source for e in item.evidence}
         wrong = next((h for h in hits if h.chunk.source not in sources), None)

@@ -118,7 +118,7 @@ def study(sizes: list[int], overlaps: list[int], mode: str, dataset: Path, corpu
                 retriever = Retriever.from_settings(settings)
                 recall = {1: 0.0, 5: 0.0, 10: 0.0}
                 for q in questions:
-                    hits = retriever.search(q["question"], k=10, mode=mode)
+                    hits = retriever.search(q["question"], k=10, mode=mode).hits
                     for k in recall:
                         held = [any(holds(h.chunk, e) for h in hits[:k]) for e in evidence[q["id"]]]
                         recall[k] += sum(held) / len(held)

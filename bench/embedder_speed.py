@@ -10,7 +10,7 @@ import time
 
 from assistant.config import load_settings
 from assistant.embedding.embedder import load_embedder
-from assistant.index.faiss_store import indexed_text
+from assistant.index.keywords import indexed_text
 from assistant.ingest.catalog import load_catalog
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load_file

@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402
 from pymilvus import DataType, Function, FunctionType, MilvusClient  # noqa: E402
 
 from assistant.evaluation.beir import evaluate, load_beir  # noqa: E402
-from assistant.index.faiss_store import FaissStore, indexed_text, tokenize  # noqa: E402
+from assistant.index.faiss_store import FaissStore  # noqa: E402
+from assistant.index.keywords import indexed_text, tokenize  # noqa: E402
 from assistant.index.milvus_store import BM25_B, BM25_K1  # noqa: E402
 
 K = 100

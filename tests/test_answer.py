@@ -9,7 +9,9 @@ import pytest
 
 from assistant.answering.sentences import plain
 from assistant.config import Settings
-from assistant.pipeline import Assistant, answer_to_json, render_text
+from assistant.output.contract import answer_to_json
+from assistant.output.text import render_text
+from assistant.pipeline import Assistant
 from assistant.types import Answer
 
 INJECTED = """Migrant smuggling statistics briefing

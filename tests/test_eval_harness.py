@@ -11,8 +11,9 @@ import pytest
 from assistant.cli.run import main
 from assistant.evaluation.compare import compare_runs, format_comparison, load_run
 from assistant.evaluation.evalset import items_from_rows, load_dataset
-from assistant.evaluation.evaluate import evaluate, read_jsonl
+from assistant.evaluation.evaluate import evaluate
 from assistant.evaluation.metrics import HEADLINE, compute_metrics
+from assistant.evaluation.runs import read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 ASK_KEYS = {"question", "answer", "abstained", "statements", "citations", "retrieved", "timings_ms"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.followup import key_phrase, standalone
-from assistant.pipeline import Assistant, render_text
+from assistant.output.text import render_text
+from assistant.pipeline import Assistant
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ from assistant.pipeline import Assistant, render_text
     ],
 )
 def test_followup_is_rewritten(previous: str, followup: str, expected: str) -> None:
-    assert standalone(followup, [(previous, "an answer")]) == expected
+    assert standalone(followup, [previous]) == expected
 
 
 def test_without_history_the_question_is_unchanged() -> None:
@@ -52,10 +53,7 @@ def test_without_history_the_question_is_unchanged() -> None:
 
 
 def test_rewriting_chains_through_several_turns() -> None:
-    history = [
-        ("When did the 6th Budapest Process Ministerial Conference take place?", "On 19-20 February 2019."),
-        ("and where?", "In Istanbul."),
-    ]
+    history = ["When did the 6th Budapest Process Ministerial Conference take place?", "and where?"]
     assert standalone("who hosted it?", history) == "who hosted the 6th Budapest Process Ministerial Conference?"
 
 
@@ -64,11 +62,11 @@ def test_key_phrase_runs_on_over_following_nouns() -> None:
 
 
 def test_ask_sets_the_standalone_question_and_answers_it(assistant: Assistant) -> None:
-    history = [("When was the EU Action Plan against migrant smuggling adopted?", "On 27 May 2015.")]
+    history = ["When was the EU Action Plan against migrant smuggling adopted?"]
     answer = assistant.ask("and when was the European Agenda on Migration adopted?", history=history)
     assert answer.standalone_question  # set whenever there is history
     followup = assistant.ask(
-        "who organised it?", history=[("Where was the Global Conference on Cities and Migration held?", "...")]
+        "who organised it?", history=["Where was the Global Conference on Cities and Migration held?"]
     )
     assert followup.standalone_question == "who organised the Global Conference on Cities and Migration?"
     assert "UCLG" in render_text(followup) or "UN-Habitat" in render_text(followup)

@@ -14,7 +14,8 @@ import pytest
 from assistant.answering.generative import MAX_REPLY_TOKENS, NOT_FOUND, GenerativeAnswerer, messages
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError
-from assistant.pipeline import Assistant, render_text
+from assistant.output.text import render_text
+from assistant.pipeline import Assistant
 from assistant.types import Chunk, Hit
 
 DEATHS = "How many migrant deaths were recorded in 2016?"

@@ -22,7 +22,8 @@ from assistant.index.milvus_store import MilvusStore, release
 from assistant.index.milvus_update import PENDING_FILE
 from assistant.index.store import StoreTarget
 from assistant.ingest.update import ingest
-from assistant.pipeline import Assistant, render_text
+from assistant.output.text import render_text
+from assistant.pipeline import Assistant
 from assistant.retrieval.retrieve import Retriever
 from tests.conftest import CORPUS
 
@@ -176,7 +177,7 @@ def test_an_update_killed_before_its_manifest_is_finished_by_the_next_ingest(tmp
     in_collection = {r["doc_id"] for r in collection_rows(stale)}
     assert not old_athens & in_collection and any(r["source"] == "lagos.md" for r in collection_rows(stale))
     # A reader in between gets the old index's chunks only: a hit the manifest does not know is skipped.
-    hits = Retriever.from_settings(settings).search("customs officers trained in Lagos", k=5, mode="hybrid")
+    hits = Retriever.from_settings(settings).search("customs officers trained in Lagos", k=5, mode="hybrid").hits
     assert hits and all(h.chunk.source in {"kyiv.txt", "athens.md"} for h in hits)
 
     report = ingest(settings)

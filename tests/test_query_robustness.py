@@ -20,7 +20,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import QueryError
-from assistant.pipeline import Assistant, answer_to_json
+from assistant.output.contract import answer_to_json
+from assistant.pipeline import Assistant
 from assistant.types import Answer
 from assistant.ui.blocks import Callbacks
 

@@ -9,8 +9,10 @@ import pytest
 
 from assistant.config import Settings
 from assistant.embedding.embedder import load_embedder
-from assistant.index.faiss_store import FaissStore, indexed_text
-from assistant.retrieval.rerank import SentenceVectors, build_sentence_vectors, combine, minmax, sentences
+from assistant.index.faiss_store import FaissStore
+from assistant.index.keywords import indexed_text
+from assistant.retrieval.fusion import combine, minmax
+from assistant.retrieval.rerank import SentenceVectors, build_sentence_vectors, sentences
 from assistant.retrieval.retrieve import Retriever
 from assistant.types import Chunk
 
@@ -47,10 +49,10 @@ def small_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
 
 
 def test_second_stage_fixes_a_wrong_bm25_top_hit(small_retriever: Retriever) -> None:
-    assert small_retriever.search(QUERY, k=3, mode="bm25")[0].chunk.id == "birds"
+    assert small_retriever.search(QUERY, k=3, mode="bm25").hits[0].chunk.id == "birds"
     # Fusion alone keeps the wrong hit first: the fix is the second stage's.
-    assert small_retriever.search(QUERY, k=3, mode="hybrid")[0].chunk.id == "birds"
-    reranked = small_retriever.search(QUERY, k=3, mode="hybrid+rerank")
+    assert small_retriever.search(QUERY, k=3, mode="hybrid").hits[0].chunk.id == "birds"
+    reranked = small_retriever.search(QUERY, k=3, mode="hybrid+rerank").hits
     assert reranked[0].chunk.id == "answer"
     assert "rerank" in reranked[0].scores
 
@@ -68,7 +70,8 @@ def test_max_sim_takes_the_best_sentence_of_each_chunk() -> None:
 def test_combine_weights_min_max_normalised_features() -> None:
     features = {"bm25": np.array([10.0, 5.0, 0.0]), "sentence": np.array([0.2, 0.9, 0.5])}
     assert minmax(features["bm25"]).tolist() == [1.0, 0.5, 0.0]
-    assert minmax(np.array([3.0, 3.0])).tolist() == [0.0, 0.0]
+    # Tied values are all the best there is (one rule for fusion and reranking: assistant/retrieval/fusion.py).
+    assert minmax(np.array([3.0, 3.0])).tolist() == [1.0, 1.0]
     scores = combine(features, {"bm25": 0.5, "sentence": 0.5})
     assert scores.tolist() == pytest.approx([0.5, 0.75, 0.5 * 3 / 7])
 

@@ -49,7 +49,7 @@ def test_search_json_returns_the_2016_deaths_passage_first(seed_settings: Settin
     ],
 )
 def test_search_finds_the_passage_in_the_top_three(retriever, query: str, source: str, needle: str) -> None:  # type: ignore[no-untyped-def]
-    hits = retriever.search(query, k=3)
+    hits = retriever.search(query, k=3).hits
     assert any(h.chunk.source == source and needle in h.chunk.text for h in hits), [h.chunk.text[:80] for h in hits]
 
 

@@ -34,8 +34,9 @@ from assistant.cli.run import main as cli_main
 from assistant.config import Settings
 from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.index.generations import current_generation, load_index
-from assistant.pipeline import Assistant, render_text
-from assistant.retrieval.retrieve import Retriever
+from assistant.output.text import render_text
+from assistant.pipeline import Assistant
+from assistant.retrieval.retrieve import Retrieval, Retriever
 from assistant.types import Chunk, Hit
 from tests.test_generate import FakeOpenAI
 
@@ -160,7 +161,7 @@ def planted(seed_index: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def search_everything(settings: Settings) -> list[Hit]:
     """Load the index as the CLI and app do and run the search that reads every file (BM25, FAISS, reranker)."""
-    return Retriever.from_settings(settings).search(DEATHS, mode="hybrid+rerank")
+    return Retriever.from_settings(settings).search(DEATHS, mode="hybrid+rerank").hits
 
 
 def test_planted_pickle_files_are_ignored(seed_settings: Settings, planted: tuple[Path, Path, Path]) -> None:
@@ -422,9 +423,9 @@ class InjectingRetriever:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def search(self, query: str, **options: Any) -> list[Hit]:
-        hits = self.inner.search(query, **options)
-        return [Hit(INJECTION, 1.0, 1), *(replace(h, rank=h.rank + 1) for h in hits)]
+    def search(self, query: str, **options: Any) -> Retrieval:
+        found = self.inner.search(query, **options)
+        return replace(found, hits=[Hit(INJECTION, 1.0, 1), *(replace(h, rank=h.rank + 1) for h in found.hits)])
 
 
 def obeying_model(cite: bool, with_fact: bool) -> Any:

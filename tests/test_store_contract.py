@@ -74,8 +74,8 @@ def test_both_stores_rank_alike_in_every_mode(built: dict[str, Settings]) -> Non
     questions = ["Who co-hosted the Kyiv expert meeting?", BALKANS, "visa liberalisation and document fraud"]
     for question in questions:
         for mode in ("bm25", "dense", "hybrid", "hybrid+rerank"):
-            a = faiss.search(question, k=10, mode=mode)
-            b = milvus.search(question, k=10, mode=mode)
+            a = faiss.search(question, k=10, mode=mode).hits
+            b = milvus.search(question, k=10, mode=mode).hits
             assert [h.chunk.id for h in a] == [h.chunk.id for h in b], (question, mode)
             assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-4), (question, mode)
             for x, y in zip(a, b, strict=True):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.evidence import VectorCache
 from assistant.answering.generative import best_span
 from assistant.answering.verify import VERIFIED_AT, verify
+from assistant.embedding.service import EmbeddingService
 from assistant.types import Citation, Hit, Statement
 
 
 @pytest.fixture(scope="module")
 def passages(retriever) -> dict[str, Hit]:  # type: ignore[no-untyped-def]
-    deaths = retriever.search("How many migrant deaths were recorded in 2016?", k=10)
-    school = retriever.search("International Summer School on Migration students Georgia", k=10)
+    deaths = retriever.search("How many migrant deaths were recorded in 2016?", k=10).hits
+    school = retriever.search("International Summer School on Migration students Georgia", k=10).hits
     return {
         "deaths": next(h for h in deaths if "7,934" in h.chunk.text),
         "school": next(h for h in school if "Summer School" in h.chunk.text and "7,934" not in h.chunk.text),
@@ -21,8 +21,8 @@ def passages(retriever) -> dict[str, Hit]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def cache(retriever) -> VectorCache:  # type: ignore[no-untyped-def]
-    return VectorCache(retriever.embedder)
+def cache(retriever) -> EmbeddingService:  # type: ignore[no-untyped-def]
+    return EmbeddingService(retriever.embedder)
 
 
 def cite(text: str, hit: Hit) -> Statement:
@@ -31,7 +31,7 @@ def cite(text: str, hit: Hit) -> Statement:
     return Statement(text, (Citation(1, c.id, c.source, c.title, c.page, start, end),))
 
 
-def test_verbatim_quote_is_verified_with_full_score(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_verbatim_quote_is_verified_with_full_score(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     hit = passages["deaths"]
     start = hit.chunk.text.index("According to IOM")
     end = hit.chunk.text.index("smuggled.") + len("smuggled.")
@@ -42,7 +42,7 @@ def test_verbatim_quote_is_verified_with_full_score(passages: dict[str, Hit], ca
     assert checked.support_score == 1.0
 
 
-def test_paraphrase_of_the_cited_passage_is_verified(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_paraphrase_of_the_cited_passage_is_verified(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     statement = cite(
         "IOM recorded 7,934 migrant deaths worldwide in 2016, more than half while being smuggled.", passages["deaths"]
     )
@@ -51,26 +51,26 @@ def test_paraphrase_of_the_cited_passage_is_verified(passages: dict[str, Hit], c
     assert checked.support_score >= VERIFIED_AT
 
 
-def test_a_number_the_passage_does_not_give_is_contradicted(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_a_number_the_passage_does_not_give_is_contradicted(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     statement = cite("IOM recorded 9,100 migrant deaths worldwide in 2016.", passages["deaths"])
     (checked,) = verify([statement], list(passages.values()), cache)
     assert checked.support == "contradicted"
 
 
-def test_a_name_the_passage_does_not_mention_is_not_verified(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_a_name_the_passage_does_not_mention_is_not_verified(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     statement = cite("According to Frontex, 7,934 migrant deaths were recorded worldwide in 2016.", passages["deaths"])
     (checked,) = verify([statement], list(passages.values()), cache)
     assert checked.support != "verified"
 
 
-def test_citing_the_wrong_passage_is_not_verified(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_citing_the_wrong_passage_is_not_verified(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     statement = cite("In 2016 alone 7,934 migrant deaths were recorded worldwide.", passages["school"])
     (checked,) = verify([statement], list(passages.values()), cache)
     assert checked.support != "verified"
     assert checked.support_score < VERIFIED_AT
 
 
-def test_a_citation_to_a_passage_not_retrieved_is_removed(passages: dict[str, Hit], cache: VectorCache) -> None:
+def test_a_citation_to_a_passage_not_retrieved_is_removed(passages: dict[str, Hit], cache: EmbeddingService) -> None:
     statement = cite("In 2016 alone 7,934 migrant deaths were recorded worldwide.", passages["deaths"])
     (checked,) = verify([statement], [passages["school"]], cache)
     assert checked.citations == ()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,8 +13,7 @@ import numpy as np
 from assistant.answering.question import Question
 from assistant.answering.sentences import Unit, units
 from assistant.answering.terms import content_stems, has_date, names, numbers, numbers_in_digits, quantities, years
-from assistant.embedding.embedder import Embedder
-from assistant.retrieval.retrieve import embed_query_one_thread
+from assistant.embedding.service import EmbeddingService
 from assistant.types import Chunk, Hit
 
 # Relevance: how well a unit answers, on an absolute scale shared by all questions, which the
@@ -41,7 +39,6 @@ PASSAGE_WEIGHTS = (0.11, 3.23, 3.89, 2.60, 0.48, -2.29)
 # Units embedded per question: MiniLM costs ~10-30 ms a sentence on 2 cores, so only the lexically
 # likeliest are embedded (docs/answers.md "Results", latency).
 EMBED_LIMIT = 40
-SMALL_BATCH = 8
 # Links and page furniture of news feeds: never an answer.
 _FURNITURE = re.compile(
     r"https?://|www\.|\bcan be found here\b|\bclick here\b|\bread more\b|^download\b|\bcontact us\b", re.I
@@ -104,61 +101,22 @@ class TermStats:
         return math.log(1 + self.n / max(self.df.get(stem, 0), 1))
 
 
-class VectorCache:
-    """Unit vectors by text, so a sentence seen before (or precomputed for the index) is not embedded again."""
+def precomputed(seed: Mapping[str, Sequence[Sentence]], chunk_id: str, text: str) -> np.ndarray | None:
+    """Return the index's vector for `text` of chunk `chunk_id`: its sentence's, or the sentence it lies in.
 
-    def __init__(
-        self, embedder: Embedder, seed: Mapping[str, Sequence[Sentence]] | None = None, capacity: int = 20_000
-    ) -> None:
-        self.embedder = embedder
-        self.capacity = capacity
-        # chunk id -> its sentences with their vectors, computed once per index for the reranker.
-        self.seed = seed or {}
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def precomputed(self, chunk_id: str, text: str) -> np.ndarray | None:
-        """Return the index's vector for `text` of chunk `chunk_id`: its sentence's, or the sentence it lies in.
-
-        A unit cut from a sentence (a heading run, one line of a list) borrows its sentence's vector: close
-        enough to rank by, and free.
-        """
-        best, best_len = None, 0
-        for sentence, vector in self.seed.get(chunk_id, ()):
-            if sentence == text:
-                return vector
-            if text in sentence or sentence in text:
-                shared = min(len(sentence), len(text))
-                if shared > best_len:
-                    best, best_len = vector, shared
-        return best
-
-    def get(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the (n, dim) vectors of `texts`, embedding only the ones not seen before."""
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            fresh = embed_texts(self.embedder, missing)
-            with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._vectors[text] = vector
-                while len(self._vectors) > self.capacity:
-                    self._vectors.popitem(last=False)
-        with self._lock:
-            for t in texts:
-                self._vectors.move_to_end(t)
-            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
-
-
-def embed_texts(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Return the vectors of `texts`; a few short texts go one at a time on one torch thread.
-
-    Two OpenMP threads spin-wait on each other when the cores are busy: a short text then takes
-    ~500 ms instead of ~12 ms (the retriever measured it: docs/retrieval.md, "Latency").
+    `seed` holds each chunk's sentences with their vectors, computed once per index for the reranker. A
+    unit cut from a sentence (a heading run, one line of a list) borrows its sentence's vector: close
+    enough to rank by, and free.
     """
-    if len(texts) > SMALL_BATCH:
-        return embedder.embed_passages(texts)
-    return np.stack([embed_query_one_thread(embedder, t) for t in texts])
+    best, best_len = None, 0
+    for sentence, vector in seed.get(chunk_id, ()):
+        if sentence == text:
+            return vector
+        if text in sentence or sentence in text:
+            shared = min(len(sentence), len(text))
+            if shared > best_len:
+                best, best_len = vector, shared
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +206,35 @@ def has_answer_type(question: Question, text: str) -> bool:
     return any(checks) if checks else True
 
 
+# One unit of a hit with its lexical features: (hit index, unit, coverage, chunk coverage, answer type,
+# focus held, names found, mismatch).
+_Row = tuple[int, Unit, float, float, bool, bool, float, str]
+
+
 def rank(
     question: Question,
     hits: Sequence[Hit],
-    cache: VectorCache,
+    embeddings: EmbeddingService,
+    seed: Mapping[str, Sequence[Sentence]],
     stats: TermStats,
     question_vector: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Return every unit of the hits' chunks scored against `question`, best first."""
+    """Return every unit of the hits' chunks scored against `question`, best first.
+
+    `seed` holds the index's sentence vectors by chunk id ({} when the reranker did not compute them).
+    """
+    rows = _rows(question, hits, stats)
+    q = question_vector if question_vector is not None else embeddings.query(question.text)
+    dense = _dense(rows, hits, q, embeddings, seed)
+    top_dense = float(dense.max()) if len(rows) else 0.0
+    top_cover = max((row[2] for row in rows), default=0.0)
+    candidates = [_candidate(question, row, float(d), top_dense, top_cover) for row, d in zip(rows, dense, strict=True)]
+    candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
+    return candidates
+
+
+def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Row]:
+    """Return the lexical features of every unit of the hits, a sentence repeated by overlapping chunks once."""
     weights = {s: stats.idf(s) for s in question.stems}
     total = sum(weights.values()) or 1.0
 
@@ -270,7 +249,7 @@ def rank(
     name_weights = {n: max((stats.idf(s) for s in content_stems(n)), default=1.0) for n in question.names}
     name_total = sum(name_weights.values())
 
-    rows: list[tuple[int, Unit, float, float, bool, bool, float, str]] = []
+    rows: list[_Row] = []
     seen: set[str] = set()
     for i, hit in enumerate(hits):
         described = chunk_context(hit.chunk)
@@ -297,14 +276,25 @@ def rank(
                     why_not,
                 )
             )
+    return rows
 
-    # Units take the index's precomputed sentence vectors; of the others, only the lexically likeliest
-    # (always those of the top passages) are embedded now, and the rest keep dense 0.
-    q = question_vector if question_vector is not None else embed_query_one_thread(cache.embedder, question.text)
+
+def _dense(
+    rows: Sequence[_Row],
+    hits: Sequence[Hit],
+    q: np.ndarray,
+    embeddings: EmbeddingService,
+    seed: Mapping[str, Sequence[Sentence]],
+) -> np.ndarray:
+    """Return each row's cosine with the question vector `q`.
+
+    Units take the index's precomputed sentence vectors; of the others, only the lexically likeliest
+    (always those of the top passages) are embedded now, and the rest keep dense 0.
+    """
     dense = np.zeros(len(rows), dtype=np.float32)
     pending = []
     for r, row in enumerate(rows):
-        vector = cache.precomputed(hits[row[0]].chunk.id, row[1].text)
+        vector = precomputed(seed, hits[row[0]].chunk.id, row[1].text)
         if vector is not None:
             dense[r] = float(vector @ q)
         else:
@@ -312,40 +302,36 @@ def rank(
     pending.sort(key=lambda r: -(rows[r][2] + 0.5 * rows[r][3] + (rows[r][0] < 3)))
     chosen = [r for r in pending[:EMBED_LIMIT] if not rows[r][1].heading or rows[r][2] > 0]
     if chosen:
-        dense[chosen] = cache.get([rows[r][1].text for r in chosen]) @ q
-    top_dense = float(dense.max()) if len(rows) else 0.0
-    top_cover = max((row[2] for row in rows), default=0.0)
-    asked = set(question.stems)
+        dense[chosen] = embeddings.texts([rows[r][1].text for r in chosen]) @ q
+    return dense
 
-    candidates = []
-    for r, (i, unit, cover, context, typed, focused, named, why_not) in enumerate(rows):
-        d = float(dense[r])
-        relevance = (
-            W_DENSE * d
-            + W_COVERAGE * cover
-            + W_CONTEXT * context
-            + W_TYPE * float(typed)
-            + W_FOCUS * float(focused)
-            + W_NAMES * named
-        )
-        stems = set(content_stems(unit.text))
-        features = (
-            d,
-            cover,
-            context,
-            float(typed),
-            float(focused),
-            named,
-            1.0 / (1 + i),
-            d - top_dense,
-            cover - top_cover,
-            len(stems - asked) / len(stems) if stems else 0.0,  # share of new words: an answer adds something
-            math.log1p(len(unit.text)) / 6,
-            float(unit.intro),
-        )
-        score = RANK_BIAS + sum(w * f for w, f in zip(RANK_WEIGHTS, features, strict=True))
-        candidates.append(
-            Candidate(i, unit, score, relevance, features, d, cover, context, typed, focused, named, why_not)
-        )
-    candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
-    return candidates
+
+def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_cover: float) -> Candidate:
+    """Return the scored candidate of one row; `d` is its cosine, the tops are the question's best rows'."""
+    i, unit, cover, context, typed, focused, named, why_not = row
+    relevance = (
+        W_DENSE * d
+        + W_COVERAGE * cover
+        + W_CONTEXT * context
+        + W_TYPE * float(typed)
+        + W_FOCUS * float(focused)
+        + W_NAMES * named
+    )
+    stems = set(content_stems(unit.text))
+    features = (
+        d,
+        cover,
+        context,
+        float(typed),
+        float(focused),
+        named,
+        1.0 / (1 + i),
+        d - top_dense,
+        cover - top_cover,
+        # The share of new words: an answer adds something to the question.
+        len(stems - set(question.stems)) / len(stems) if stems else 0.0,
+        math.log1p(len(unit.text)) / 6,
+        float(unit.intro),
+    )
+    score = RANK_BIAS + sum(w * f for w, f in zip(RANK_WEIGHTS, features, strict=True))
+    return Candidate(i, unit, score, relevance, features, d, cover, context, typed, focused, named, why_not)

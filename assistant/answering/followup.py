@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 
 from assistant.answering.terms import STOPWORDS, content_stems, wordset, years
 
-# (user question, assistant answer) pairs, oldest first.
-History = Sequence[tuple[str, str]]
-# Returns how alike two names are (MiniLM cosine), to pick which previous name a new one replaces.
+# The conversation's earlier questions, oldest first: a follow-up is rewritten from them alone.
+History = Sequence[str]
+# Returns how alike two names are (MiniLM cosine, `EmbeddingService.similarity`), to pick which previous
+# name a new one replaces.
 Similarity = Callable[[str, str], float]
 
 _ABOUT = re.compile(r"^\s*(?:and|but|also|ok|okay|so)?\s*,?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I)
@@ -41,7 +42,7 @@ _VERBS = wordset(
 def standalone(question: str, history: History, similarity: Similarity | None = None) -> str:
     """Return `question` made standalone with the conversation `history`; unchanged when it already is."""
     previous = ""
-    for asked, _answer in history:
+    for asked in history:
         previous = _rewrite(asked, previous, similarity) if previous else asked
     return _rewrite(question, previous, similarity) if previous else question
 

@@ -2,7 +2,7 @@
 
 Passages go to the model as delimited, numbered data; the model must end every sentence with the
 numbers of the passages that state it. Its sentences become statements citing those passages, and the
-pipeline verifies each one (assistant/verify.py) like any other: a sentence citing the wrong passage
+pipeline verifies each one (assistant/answering/verify.py) like any other: a sentence citing the wrong passage
 ends up unverified. A local model plugs in through a local OpenAI-compatible server (SmolLM2 measured: docs/answers.md).
 """
 
@@ -15,11 +15,13 @@ from typing import Any
 
 import nupunkt
 
+from assistant.answering.abstention import not_in_documents
+from assistant.answering.citations import cite, numbered
 from assistant.answering.sentences import units
 from assistant.answering.terms import content_stems
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigError
-from assistant.types import Answer, Citation, Hit, Statement
+from assistant.types import Answer, Hit, Statement
 
 # Passages given to the model: the reranked top few. More costs prompt time for little recall
 # (the gold passage is in the top 5 hits for 0.90 of eval questions: docs/answers.md "Results").
@@ -75,7 +77,7 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         given = list(hits[:MAX_PASSAGES])
         if not given:
-            return Answer(question, (), True, tuple(hits), reason=_not_found(question))
+            return Answer(question, (), True, tuple(hits), reason=not_in_documents(question))
         reply = self._invoke(messages(question, given))
         statements = parse(reply, given)
         abstained = not statements or NOT_FOUND.lower() in reply.lower()
@@ -84,7 +86,7 @@ class GenerativeAnswerer:
             statements=() if abstained else statements,
             abstained=abstained,
             hits=tuple(hits),
-            reason=_not_found(question) if abstained else "",
+            reason=not_in_documents(question) if abstained else "",
             timings_ms={"answer": (time.perf_counter() - started) * 1000},
         )
 
@@ -142,19 +144,12 @@ def parse(reply: str, hits: Sequence[Hit]) -> tuple[Statement, ...]:
         if text:
             sentences.append((text, marks))
 
-    numbering: dict[str, int] = {}
     statements = []
     for text, marks in sentences:
-        citations = []
-        for n in dict.fromkeys(marks):
-            if not 1 <= n <= len(hits):
-                continue
-            chunk = hits[n - 1].chunk
-            shown = numbering.setdefault(chunk.id, len(numbering) + 1)
-            start, end = best_span(text, chunk.text)
-            citations.append(Citation(shown, chunk.id, chunk.source, chunk.title, chunk.page, start, end))
-        statements.append(Statement(text, tuple(citations), "unverified", 0.0))
-    return tuple(statements)
+        chunks = [hits[n - 1].chunk for n in dict.fromkeys(marks) if 1 <= n <= len(hits)]
+        citations = tuple(cite(chunk, *best_span(text, chunk.text)) for chunk in chunks)
+        statements.append(Statement(text, citations, "unverified", 0.0))
+    return numbered(statements)
 
 
 def best_span(text: str, chunk_text: str) -> tuple[int, int]:
@@ -172,7 +167,3 @@ def best_span(text: str, chunk_text: str) -> tuple[int, int]:
             if value > best_value:
                 best, best_value = (parts[i].start, parts[j].end), value
     return best
-
-
-def _not_found(question: str) -> str:
-    return f"The documents in the corpus do not say: “{question.rstrip('?')}?”"

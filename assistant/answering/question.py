@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.terms import STOPWORDS, content_stems, names, numbers, wordset, years
 
@@ -139,3 +139,18 @@ def asked_kinds(text: str) -> list[str]:
         if kind and kind not in found:
             found.append(kind)
     return found
+
+
+# How an answer names a kind of question part it could not answer ("do not say when or where").
+KIND_WORDS = {"when": "when", "where": "where", "who": "who", "count": "how many"}
+
+
+def only(q: Question, kind: str) -> Question:
+    """Return `q` asking only for `kind` (one part of a several-part question)."""
+    return replace(q, kinds=frozenset({kind}))
+
+
+def year_conflict(q: Question, text: str) -> bool:
+    """True when `text` names years and none is the one asked about ("in 2016" for a 2017 question)."""
+    found = years(text)
+    return bool(q.time_years and found and not q.time_years & found)

@@ -14,8 +14,6 @@ import nupunkt
 _CAPS_RUN = re.compile(r"(?:^|(?<=[.!?:] ))((?:\d{1,2}\s+)*(?:\b[A-Z][A-Z'’&\-()/]+[?:]?\s+){3,})(?=[A-Z][a-z])")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦·o]|\d{1,2}[.)])\s+")
 _MARKUP = re.compile(r"\*\*|<sup>\d+</sup>|\*")
-# Clause boundaries inside a sentence, for a short direct answer: "; ", ", " before a conjunction, " – ".
-_CLAUSE = re.compile(r";\s+|\s+[–—-]\s+|,\s+(?=(?:and|but|while|which|whereas|as well as|including)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +69,6 @@ def units(text: str) -> list[Unit]:
                 )
                 first_on_line = False
     return out
-
-
-def clauses(unit_text: str) -> list[tuple[int, int]]:
-    """Return (start, end) offsets of the clauses of a sentence, trimmed; the whole sentence if it has one."""
-    spans = []
-    start = 0
-    for match in _CLAUSE.finditer(unit_text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(unit_text)))
-    return [s for s in (_trim(unit_text, a, b) for a, b in spans) if s[1] - s[0] > 1]
 
 
 def plain(text: str) -> str:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answering.evidence import VectorCache
 from assistant.answering.sentences import plain
 from assistant.answering.terms import content_stems, names, numbers
+from assistant.embedding.service import EmbeddingService
 from assistant.types import Citation, Hit, Statement
 from assistant.types import Support as SupportLabel
 
@@ -44,7 +44,7 @@ class Support:
     missing: tuple[str, ...]  # numbers or names of the statement absent from the cited passages
 
 
-def verify(statements: Sequence[Statement], hits: Sequence[Hit], cache: VectorCache) -> tuple[Statement, ...]:
+def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: EmbeddingService) -> tuple[Statement, ...]:
     """Return `statements` with support marks; citations of chunks not in `hits` are removed first."""
     chunks = {h.chunk.id: without_instructions(h.chunk.text) for h in hits}
     out = []
@@ -53,7 +53,7 @@ def verify(statements: Sequence[Statement], hits: Sequence[Hit], cache: VectorCa
         if not citations:
             out.append(replace(statement, citations=(), support="unverified", support_score=0.0))
             continue
-        result = support(statement.text, citations, chunks, cache)
+        result = support(statement.text, citations, chunks, embeddings)
         label: SupportLabel = "verified" if result.score >= VERIFIED_AT and not result.missing else "unverified"
         if result.missing and any(numbers(_span(c, chunks)) for c in citations) and _numbers_only(result.missing):
             label = "contradicted"  # the passage gives a different number for what the statement says
@@ -61,7 +61,9 @@ def verify(statements: Sequence[Statement], hits: Sequence[Hit], cache: VectorCa
     return tuple(out)
 
 
-def support(text: str, citations: Sequence[Citation], chunks: Mapping[str, str], cache: VectorCache) -> Support:
+def support(
+    text: str, citations: Sequence[Citation], chunks: Mapping[str, str], embeddings: EmbeddingService
+) -> Support:
     """Return the support of statement `text` by the spans its `citations` quote."""
     spans = [plain(_span(c, chunks)) for c in citations]
     whole = " ".join(plain(chunks[c.chunk_id]) for c in citations)
@@ -69,7 +71,7 @@ def support(text: str, citations: Sequence[Citation], chunks: Mapping[str, str],
     if any(statement == s or statement in s for s in spans):
         similarity = 1.0
     else:
-        vectors = cache.get([statement, *spans])
+        vectors = embeddings.texts([statement, *spans])
         similarity = float(np.max(vectors[1:] @ vectors[0]))
     stems = set(content_stems(statement))
     span_stems = set(content_stems(" ".join(spans)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from assistant.errors import QueryError
-from assistant.types import Answer, Chunk, Citation, Filters, Statement
+from assistant.types import Answer, Chunk, Citation, Filters, Progress, Statement
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
@@ -42,8 +42,6 @@ SAME_SPAN_OVERLAP = 0.5
 REPEATS = "The passages found only repeat points made above."
 REPEATS_ONLY = "The passages found only repeat points made above, and the other documents do not answer it."
 UNVERIFIED = "No statement could be verified against the cited passages."
-
-Progress = Callable[[int, int, str], None]  # (done, total, what is being done now)
 
 
 @dataclass(frozen=True, slots=True)

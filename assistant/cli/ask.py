@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters
-from assistant.config import RETRIEVAL_MODES, Settings
+from assistant.config import ANSWERERS, RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError, QueryError
-
-ANSWERER_CHOICES = ("extractive", "generative")
 
 
 def register(subparsers: Any) -> None:
@@ -27,14 +25,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     add_filter_argument(p)
     add_store_argument(p)
-    p.add_argument("--answerer", choices=ANSWERER_CHOICES, default=None, help="default: the answerer setting")
+    p.add_argument("--answerer", choices=ANSWERERS, default=None, help="default: the answerer setting")
     p.add_argument("--k", type=int, default=None, help="passages retrieved (at least 10)")
     p.add_argument("--questions-file", type=Path, default=None, metavar="FILE", help="one question per line")
     p.set_defaults(func=cmd_ask)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.pipeline import Assistant, answer_to_json, check_question
+    from assistant.output.contract import answer_to_json
+    from assistant.output.text import render_terminal
+    from assistant.pipeline import Assistant, check_question
 
     if (args.question is None) == (args.questions_file is None):
         raise AssistantError('Give one question, or --questions-file FILE: assistant ask "What is ...?"')
@@ -79,31 +79,3 @@ def _read_questions(path: Path) -> list[str]:
     if not questions:
         raise AssistantError(f"{path} holds no question: write one question per line.")
     return questions
-
-
-def render_terminal(answer: Any) -> str:
-    """Return the answer for a terminal: the text with [n] markers, then the sources or related passages."""
-    from assistant.pipeline import render_text
-
-    lines = [render_text(answer)]
-    if answer.reason and answer.statements:
-        lines.append(f"({answer.reason})")
-    hits = {h.chunk.id: h for h in answer.hits}
-    cited = {c.n: c for s in answer.statements for c in s.citations}
-    if cited:
-        lines.append("\nSources:")
-        for n in sorted(cited):
-            c = cited[n]
-            where = c.source + (f", p. {c.page}" if c.page else "")
-            quote = " ".join(hits[c.chunk_id].chunk.text[c.start : c.end].split()) if c.chunk_id in hits else ""
-            lines.append(f"[{n}] {c.title} ({where})\n    “{_clip(quote, 240)}”")
-    elif answer.abstained and answer.hits:
-        lines.append("\nRelated passages:")
-        for hit in answer.hits[:3]:
-            c = hit.chunk
-            lines.append(f"- {c.title} ({c.source}): {_clip(' '.join(c.text.split()), 200)}")
-    return "\n".join(lines)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.briefing.draft import DEFAULT_QUESTIONS, TEMPLATES
 from assistant.cli.options import add_filter_argument, parse_filters
-from assistant.config import RETRIEVAL_MODES, Settings
+from assistant.config import ANSWERERS, RETRIEVAL_MODES, Settings
 
 
 def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is private; Any keeps mypy quiet
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     p.add_argument(
         "--answerer",
-        choices=("extractive", "generative"),
+        choices=ANSWERERS,
         default=None,
         help="answerer (default: setting); generative also words the sub-questions",
     )

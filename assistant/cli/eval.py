@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.options import progress_bar
-from assistant.config import RETRIEVAL_MODES, Settings
+from assistant.config import ANSWERERS, RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import HEADLINE
 
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", type=Path, default=None, help="folder for the run's files (created if missing)")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
-    p.add_argument("--answerer", default=None, help="extractive | generative (default: setting)")
+    p.add_argument("--answerer", choices=ANSWERERS, default=None, help="default: the answerer setting")
     p.add_argument(
         "--baselines",
         action=argparse.BooleanOptionalAction,
@@ -46,7 +46,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.evaluation.evaluate import REPORT_FILE, evaluate
+    from assistant.evaluation.evaluate import evaluate
+    from assistant.evaluation.runs import REPORT_FILE
     from assistant.pipeline import Assistant
 
     if args.out is None:

@@ -13,7 +13,7 @@ from assistant.cli import eval as eval_command
 from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters, progress_bar
 from assistant.config import RETRIEVAL_MODES, Settings, load_settings
 from assistant.errors import AssistantError
-from assistant.types import Hit
+from assistant.retrieval.hits import hit_json
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,25 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def hit_json(hit: Hit) -> dict[str, object]:
-    c = hit.chunk
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 6),
-        "scores": {k: round(v, 6) for k, v in hit.scores.items()},
-        "source": c.source,
-        "title": c.title,
-        "organisation": c.organisation,
-        "date": c.date,
-        "page": c.page,
-        "section": c.section,
-        "chunk_id": c.id,
-        "start": c.start,
-        "end": c.end,
-        "text": c.text,
-    }
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index.store import StoreTarget
     from assistant.ingest.update import ingest
@@ -123,7 +104,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     # The same checks as `ask` and the app (empty, control characters, length), before loading the index.
     query = check_question(args.query, settings.max_question_chars)
     retriever = Retriever.from_settings(settings)
-    hits = retriever.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter))
+    hits = retriever.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter)).hits
     if args.json:
         print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=1))
         return 0

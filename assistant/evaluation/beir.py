@@ -16,7 +16,8 @@ from assistant.config import Settings
 from assistant.embedding.embedder import Embedder, load_embedder
 from assistant.embedding.vector_cache import cached_vectors
 from assistant.errors import AssistantError
-from assistant.index.faiss_store import FaissStore, indexed_text
+from assistant.index.faiss_store import FaissStore
+from assistant.index.keywords import indexed_text
 from assistant.index.store import Store, StoreTarget
 from assistant.retrieval.rerank import build_sentence_vectors
 from assistant.retrieval.retrieve import Retriever
@@ -163,7 +164,7 @@ def run_benchmark(
         latencies = []
         for qid, query in beir.queries.items():
             started = time.perf_counter()
-            hits = retriever.search(query, k=100, mode=mode)
+            hits = retriever.search(query, k=100, mode=mode).hits
             latencies.append((time.perf_counter() - started) * 1000)
             run[qid] = [h.chunk.id for h in hits]
         metrics = evaluate(run, beir.qrels)

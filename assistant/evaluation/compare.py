@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.evalset import DatasetError, items_from_rows
-from assistant.evaluation.evaluate import METRICS_FILE, RESULTS_FILE, read_jsonl
 from assistant.evaluation.metrics import HEADLINE, LOWER_IS_BETTER, RECALL_AT, judge
+from assistant.evaluation.runs import METRICS_FILE, RESULTS_FILE, read_jsonl
 
 _EXTRA = tuple(f"evidence_recall@{k}" for k in RECALL_AT if k != 5)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,43 +13,17 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import AssistantError
 from assistant.evaluation.evalset import EvalItem, load_dataset
 from assistant.evaluation.metrics import compute_metrics
+from assistant.evaluation.runs import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun, RunResult, write_jsonl
+from assistant.output.contract import answer_to_json
+from assistant.types import Progress
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
 
-# (done, total, what) after each question, for a progress bar.
-Progress = Callable[[int, int, str], None]
 
 BASELINE_MODES = ("bm25", "dense")
-RESULTS_FILE = "results.jsonl"
-METRICS_FILE = "metrics.json"
-REPORT_FILE = "report.html"
 # Settings never copied into metrics.json: they may hold secrets.
 _SECRET_SETTINGS = frozenset({"generator_api_key", "auth"})
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """One pass of a dataset in one retrieval mode."""
-
-    mode: str
-    rows: list[dict[str, Any]]
-    metrics: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class EvalRun:
-    """A finished evaluation: the default run, its baselines and where the files were written."""
-
-    out_dir: Path
-    info: dict[str, Any]
-    main: RunResult
-    baselines: tuple[RunResult, ...]
-
-    def metrics_json(self) -> dict[str, Any]:
-        """Return the content of metrics.json."""
-        baselines = {b.mode: b.metrics for b in self.baselines}
-        return {"run": self.info, "metrics": self.main.metrics, "baselines": baselines}
 
 
 def run_rows(
@@ -64,8 +37,6 @@ def run_rows(
     total: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return one result row per item: `id`, the `ask --json` fields and the item's gold fields."""
-    from assistant.pipeline import answer_to_json
-
     total = total or len(items)
     label = mode or assistant.settings.retrieval_mode
     rows = []
@@ -150,22 +121,11 @@ def write_run(run: EvalRun, items: Sequence[EvalItem]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("results-*.jsonl"):  # baselines of an earlier run into the same folder
         stale.unlink()
-    _write_jsonl(out / RESULTS_FILE, run.main.rows)
+    write_jsonl(out / RESULTS_FILE, run.main.rows)
     for b in run.baselines:
-        _write_jsonl(out / f"results-{b.mode}.jsonl", b.rows)
+        write_jsonl(out / f"results-{b.mode}.jsonl", b.rows)
     (out / METRICS_FILE).write_text(json.dumps(run.metrics_json(), indent=1, ensure_ascii=False) + "\n", "utf-8")
     (out / REPORT_FILE).write_text(render_report(run, items), "utf-8")
-
-
-def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Return the rows of a results file."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _settings_json(settings: Any) -> dict[str, Any]:

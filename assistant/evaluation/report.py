@@ -6,7 +6,7 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -20,9 +20,7 @@ from assistant.evaluation.metrics import (
     failure_reason,
     judge_all,
 )
-
-if TYPE_CHECKING:
-    from assistant.evaluation.evaluate import EvalRun, RunResult
+from assistant.evaluation.runs import EvalRun, RunResult
 
 _EXTRA_ROWS = tuple(f"evidence_recall@{k}" for k in RECALL_AT if k != 5)
 _TYPE_PLOTS = (

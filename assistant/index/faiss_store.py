@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
 import faiss
 import numpy as np
-import Stemmer
 
 from assistant.config import Settings
+from assistant.index.keywords import STEMMER, indexed_text, tokenize
+from assistant.index.store import Ranked, read_chunks, write_chunks
 from assistant.types import Chunk, Filters
 
 CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
-
-_STEMMER = Stemmer.Stemmer("english")
 
 # The approximate index (eval/benchmarks/scale.md, measured with bench/ann_sweep.py on 1M synthetic chunks):
 # HNSW, M=32, efConstruction 80, efSearch 128 finds recall@10 0.983 of the exact top 10 in 0.5 ms (faiss's
@@ -33,12 +31,6 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 HNSW_EF_SEARCH_FILTERED = 512
 EXACT_FILTER_SHARE = 0.05
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Return BM25 tokens: lower-cased, English stop words removed, Snowball-stemmed."""
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
-    return [list(t) for t in tokens]
 
 
 def dense_index(vectors: np.ndarray, dim: int, approximate_above: int) -> faiss.Index:
@@ -120,10 +112,6 @@ class FaissStore:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def chunk(self, chunk_id: str) -> Chunk | None:
-        position = self._position.get(chunk_id)
-        return None if position is None else self.chunks[position]
-
     def vectors_of(self, chunk_ids: Sequence[str]) -> np.ndarray:
         """Return the stored vectors of `chunk_ids`, in that order."""
         rows = np.array([self._position[c] for c in chunk_ids], dtype=np.int64)
@@ -150,7 +138,7 @@ class FaissStore:
         passed = self.mask(filters)
         return None if passed is None else np.flatnonzero(passed)
 
-    def dense_search(self, query_vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+    def dense_search(self, query_vector: np.ndarray, k: int, filters: Filters | None = None) -> Ranked:
         """Return up to k (row, cosine) pairs, best first, among rows passing `filters`."""
         passed = self.mask(filters)
         allowed = len(self.chunks) if passed is None else int(np.count_nonzero(passed))
@@ -182,7 +170,7 @@ class FaissStore:
         ef = max(HNSW_EF_SEARCH_FILTERED, k)
         return self.vectors, faiss.SearchParametersHNSW(sel=sel, efSearch=ef)  # type: ignore[attr-defined]
 
-    def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> Ranked:
         """Return up to k (row, BM25 score) pairs with a positive score, best first, among rows passing `filters`."""
         if self.bm25 is None or not len(self.chunks):
             return []
@@ -203,9 +191,7 @@ class FaissStore:
     def save(self, folder: Path) -> None:
         """Write the store into `folder` (which the caller makes atomic by renaming it into place)."""
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / CHUNKS_FILE).open("w", encoding="utf-8") as out:
-            for chunk in self.chunks:
-                out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+        write_chunks(folder / CHUNKS_FILE, self.chunks)
         faiss.write_index(self.vectors, str(folder / VECTORS_FILE))
         if self.bm25 is not None:
             self.bm25.save(str(folder / BM25_DIR))
@@ -213,10 +199,7 @@ class FaissStore:
     @classmethod
     def load(cls, folder: Path) -> FaissStore:
         """Return the store saved in `folder`. Only JSON, .npy (no pickle) and FAISS files are read."""
-        chunks = []
-        with (folder / CHUNKS_FILE).open(encoding="utf-8") as lines:
-            for line in lines:
-                chunks.append(Chunk(**json.loads(line)))
+        chunks = read_chunks(folder / CHUNKS_FILE)
         vectors = faiss.read_index(str(folder / VECTORS_FILE))
         bm25 = None
         if (folder / BM25_DIR).is_dir():
@@ -226,15 +209,10 @@ class FaissStore:
         return cls(chunks, vectors, bm25)
 
 
-def indexed_text(chunk: Chunk) -> str:
-    """Return the text both retrievers index for a chunk: the title and section give it context."""
-    return f"{chunk.title}\n{chunk.section}\n{chunk.text}"
-
-
 def _build_bm25(chunks: Sequence[Chunk]) -> bm25s.BM25 | None:
     if not chunks:
         return None
     bm25 = bm25s.BM25()
-    tokens = bm25s.tokenize([indexed_text(c) for c in chunks], stopwords="en", stemmer=_STEMMER, show_progress=False)
+    tokens = bm25s.tokenize([indexed_text(c) for c in chunks], stopwords="en", stemmer=STEMMER, show_progress=False)
     bm25.index(tokens, show_progress=False)
     return bm25

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IndexDamagedError, IndexMissingError
-from assistant.index.store import Store, StoreTarget, open_store
+from assistant.index.store import Store, StoreTarget
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -114,6 +114,17 @@ def load_index(index_dir: Path, expected: StoreTarget | None = None, token: str 
             f"The index in {folder} is damaged ({type(exc).__name__}: {reason}); rebuild it: assistant ingest"
         ) from None
     return Index(folder=folder, generation=generation, manifest=manifest, store=store)
+
+
+def open_store(folder: Path, target: StoreTarget, dim: int, token: str = "") -> Store:
+    """Return the store of the index generation in `folder`, whose manifest names `target` and dimension `dim`."""
+    if target.kind == "milvus":
+        from assistant.index.milvus_store import MilvusStore  # pymilvus is optional and slow to import
+
+        return MilvusStore.load(folder, target, dim, token)
+    from assistant.index.faiss_store import FaissStore
+
+    return FaissStore.load(folder)
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:

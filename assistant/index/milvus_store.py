@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.errors import IndexDamagedError, StoreError
-from assistant.index.faiss_store import indexed_text, tokenize
+from assistant.index.keywords import indexed_text, tokenize
 from assistant.index.store import Ranked, StoreTarget, read_chunks, write_chunks
 from assistant.types import Chunk, Filters
 

@@ -85,17 +85,6 @@ class StoreTarget:
         return f"Milvus collection {self.collection!r} at {self.uri}"
 
 
-def open_store(folder: Path, target: StoreTarget, dim: int, token: str = "") -> Store:
-    """Return the store of the index generation in `folder`, whose manifest names `target` and dimension `dim`."""
-    if target.kind == "milvus":
-        from assistant.index.milvus_store import MilvusStore  # pymilvus is optional and slow to import
-
-        return MilvusStore.load(folder, target, dim, token)
-    from assistant.index.faiss_store import FaissStore
-
-    return FaissStore.load(folder)
-
-
 def write_chunks(path: Path, chunks: Iterable[Chunk]) -> None:
     """Write `chunks` as JSON Lines (the same file as FaissStore's chunks.jsonl)."""
     with path.open("w", encoding="utf-8") as out:

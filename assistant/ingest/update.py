@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding.embedder import Embedder, load_embedder
 from assistant.errors import IndexDamagedError, LoadError
-from assistant.index.faiss_store import FaissStore, indexed_text
+from assistant.index.faiss_store import FaissStore
 from assistant.index.generations import Index, Manifest, load_index, publish, read_manifest, remove_stale, write_lock
-from assistant.index.milvus_update import clear_pending, publish_update, read_pending
+from assistant.index.keywords import indexed_text
+from assistant.index.milvus_update import PendingWrite, clear_pending, publish_update, read_pending
 from assistant.index.store import Store, StoreTarget
 from assistant.ingest.catalog import CATALOG_NAME, CatalogEntry, load_catalog
 from assistant.ingest.chunking import CHUNKER_VERSION, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
-from assistant.types import Chunk
+from assistant.types import Chunk, Document, Progress
 
-# Progress callback: (done, total, what) — the CLI draws a bar with it, the app a progress indicator.
-Progress = Callable[[int, int, str], None]
 LOADER_VERSION = 1
 
 
@@ -71,137 +71,179 @@ def ingest(
     report = IngestReport()
     corpus = settings.corpus_dir.resolve()
     roots = [Path(p) for p in paths] or [settings.corpus_dir]
-    target = StoreTarget.from_settings(settings)
     with write_lock(settings.index_dir):
         remove_stale(settings.index_dir)  # leftovers of a crashed earlier ingest
         embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
-        chunking = chunking_settings(settings)
-        old = read_manifest(settings.index_dir)
-        old_index = None
-        if old is not None and (old.embedder, old.dim, old.chunking) == (embedder.name, embedder.dim, chunking):
-            try:
-                old_index = load_index(settings.index_dir, token=settings.milvus_token)
-            except IndexDamagedError:
-                report.rebuilt = True  # a damaged index is replaced by a fresh one, not patched
-        elif old is not None:
-            report.rebuilt = True  # embedder or chunking changed: every file is embedded anew
-        interrupted = read_pending(settings.index_dir)
-        if interrupted is not None and old_index is not None:
-            if interrupted.target is None:
-                old_index, report.rebuilt = None, True  # cannot tell what it touched: start afresh
-            elif interrupted.target != old_index.manifest.store:
-                interrupted = None  # about a collection the published index does not use
-        if interrupted is not None and old_index is None:
-            interrupted = None  # a fresh build recreates the collection anyway
-        report.recovered = interrupted is not None
-        report.store_changed = old_index is not None and old_index.manifest.store != target
+        old_index, interrupted = _base(settings, embedder, report)
         redo = interrupted.sources if interrupted else frozenset()
         old_files = old_index.manifest.files if old_index else {}
         scanned_dirs, files = _collect(roots, corpus, report)
         # Files an interrupted update touched are read again, even when this ingest names other paths.
         named = {source for _, source in files}
         files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
-        catalog = load_catalog(settings.corpus_dir)
-
-        files_meta: dict[str, dict] = {}
-        kept_chunks: list[Chunk] = []
-        new_chunks: list[Chunk] = []
-        for path, source in files:
-            entry = catalog.get(source)
-            digest = _file_hash(path, entry)
-            previous = old_files.get(source)
-            if previous and previous["sha256"] == digest and source not in redo:
-                files_meta[source] = previous
-                report.unchanged.append(source)
-                continue
-            try:
-                documents = load_file(path, source, entry, settings.max_file_mb * 2**20, settings.max_text_chars)
-                chunks = [
-                    c
-                    for d in documents
-                    for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
-                ]
-            except LoadError as exc:
-                report.skipped.append((str(path), str(exc)))
-                continue
-            except Exception as exc:  # a loader bug on one odd file must not stop the whole ingest
-                report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc})"))
-                continue
-            new_chunks.extend(chunks)
-            files_meta[source] = {
-                "sha256": digest,
-                "documents": [
-                    {
-                        "id": d.id,
-                        "title": d.title,
-                        "organisation": d.organisation,
-                        "date": d.date,
-                        "url": d.url,
-                        "kind": d.kind,
-                        "pages": len(d.page_spans),
-                        "chunks": sum(1 for c in chunks if c.doc_id == d.id),
-                    }
-                    for d in documents
-                ],
-            }
-            (report.updated if previous else report.added).append(source)
-
-        for source, meta in old_files.items():
-            if source in files_meta:
-                continue
-            path = _source_path(source, corpus)
-            if source in redo:
-                report.removed.append(source)  # its chunks may be half gone: only a readable file brings them back
-            elif path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
-                files_meta[source] = meta  # not scanned this time, or unreadable now: keep what we had
-            else:
-                report.removed.append(source)
-
-        if not report.changed:
-            report.unchanged.sort()
-            report.seconds = time.perf_counter() - started
-            report.chunks = len(old_index.store) if old_index else 0
-            report.documents = sum(len(m["documents"]) for m in files_meta.values())
-            return report
-
-        kept_sources = {s for s, m in files_meta.items() if s not in report.added and s not in report.updated}
-        if old_index:
-            kept_chunks = [c for c in old_index.store.chunks if c.source in kept_sources]
-        new_vectors = _embed(embedder, new_chunks, settings.embed_batch_size, progress)
-        manifest = Manifest(
-            embedder=embedder.name,
-            dim=embedder.dim,
-            chunking=chunking,
-            files=dict(sorted(files_meta.items())),
-            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            store=target,
-        )
-        # A Milvus collection keeps the vectors of unchanged chunks in place; FAISS files are written whole.
-        in_place = target.kind == "milvus" and old_index is not None and not report.store_changed
-        kept_vectors = None if in_place else _kept_vectors(old_index, kept_chunks, embedder, settings, progress)
-        store: Store
-        if target.kind == "milvus":
-            store, report.generation = publish_update(
-                settings.index_dir,
-                manifest,
-                old_index,
-                kept_chunks,
-                kept_vectors,
-                new_chunks,
-                new_vectors,
-                interrupted,
-                settings.milvus_token,
-            )
+        files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report)
+        _carry_over(old_files, files_meta, redo, scanned_dirs, corpus, report)
+        if report.changed:
+            store = _write(settings, embedder, old_index, interrupted, files_meta, new_chunks, report, progress)
+            report.chunks = len(store)
         else:
-            assert kept_vectors is not None
-            vectors = np.vstack([kept_vectors, new_vectors])
-            store = FaissStore.build(kept_chunks + new_chunks, vectors, embedder.dim, settings.approximate_above)
-            report.generation = publish(settings.index_dir, store, manifest)
-        clear_pending(settings.index_dir)
-        report.chunks = len(store)
+            report.unchanged.sort()
+            report.chunks = len(old_index.store) if old_index else 0
         report.documents = sum(len(m["documents"]) for m in files_meta.values())
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _base(settings: Settings, embedder: Embedder, report: IngestReport) -> tuple[Index | None, PendingWrite | None]:
+    """Return the published index to update (None: build afresh) and the Milvus write it must finish, if any."""
+    old = read_manifest(settings.index_dir)
+    old_index = None
+    if old is not None and (old.embedder, old.dim, old.chunking) == (
+        embedder.name,
+        embedder.dim,
+        chunking_settings(settings),
+    ):
+        try:
+            old_index = load_index(settings.index_dir, token=settings.milvus_token)
+        except IndexDamagedError:
+            report.rebuilt = True  # a damaged index is replaced by a fresh one, not patched
+    elif old is not None:
+        report.rebuilt = True  # embedder or chunking changed: every file is embedded anew
+    interrupted = read_pending(settings.index_dir)
+    if interrupted is not None and old_index is not None:
+        if interrupted.target is None:
+            old_index, report.rebuilt = None, True  # cannot tell what it touched: start afresh
+        elif interrupted.target != old_index.manifest.store:
+            interrupted = None  # about a collection the published index does not use
+    if interrupted is not None and old_index is None:
+        interrupted = None  # a fresh build recreates the collection anyway
+    report.recovered = interrupted is not None
+    report.store_changed = old_index is not None and old_index.manifest.store != StoreTarget.from_settings(settings)
+    return old_index, interrupted
+
+
+def _read_changed(
+    files: Sequence[tuple[Path, str]],
+    old_files: Mapping[str, dict[str, Any]],
+    redo: frozenset[str],
+    settings: Settings,
+    report: IngestReport,
+) -> tuple[dict[str, dict[str, Any]], list[Chunk]]:
+    """Return the manifest entry of every readable file, and the chunks of the new and changed ones.
+
+    An unchanged file (same hash of bytes and catalog entry) keeps its entry and is not read again.
+    """
+    catalog = load_catalog(settings.corpus_dir)
+    files_meta: dict[str, dict[str, Any]] = {}
+    new_chunks: list[Chunk] = []
+    for path, source in files:
+        entry = catalog.get(source)
+        digest = _file_hash(path, entry)
+        previous = old_files.get(source)
+        if previous and previous["sha256"] == digest and source not in redo:
+            files_meta[source] = previous
+            report.unchanged.append(source)
+            continue
+        try:
+            documents = load_file(path, source, entry, settings.max_file_mb * 2**20, settings.max_text_chars)
+            chunks = [
+                c
+                for d in documents
+                for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+            ]
+        except LoadError as exc:
+            report.skipped.append((str(path), str(exc)))
+            continue
+        except Exception as exc:  # a loader bug on one odd file must not stop the whole ingest
+            report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc})"))
+            continue
+        new_chunks.extend(chunks)
+        files_meta[source] = {"sha256": digest, "documents": [_document_entry(d, chunks) for d in documents]}
+        (report.updated if previous else report.added).append(source)
+    return files_meta, new_chunks
+
+
+def _document_entry(document: Document, chunks: Sequence[Chunk]) -> dict[str, Any]:
+    """Return what the manifest records of one document: its metadata and how many pages and chunks it has."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "organisation": document.organisation,
+        "date": document.date,
+        "url": document.url,
+        "kind": document.kind,
+        "pages": len(document.page_spans),
+        "chunks": sum(1 for c in chunks if c.doc_id == document.id),
+    }
+
+
+def _carry_over(
+    old_files: Mapping[str, dict[str, Any]],
+    files_meta: dict[str, dict[str, Any]],
+    redo: frozenset[str],
+    scanned_dirs: Sequence[Path],
+    corpus: Path,
+    report: IngestReport,
+) -> None:
+    """Keep in `files_meta` the indexed files this ingest did not read; report the deleted ones as removed."""
+    for source, meta in old_files.items():
+        if source in files_meta:
+            continue
+        path = _source_path(source, corpus)
+        if source in redo:
+            report.removed.append(source)  # its chunks may be half gone: only a readable file brings them back
+        elif path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
+            files_meta[source] = meta  # not scanned this time, or unreadable now: keep what we had
+        else:
+            report.removed.append(source)
+
+
+def _write(
+    settings: Settings,
+    embedder: Embedder,
+    old_index: Index | None,
+    interrupted: PendingWrite | None,
+    files_meta: Mapping[str, dict[str, Any]],
+    new_chunks: Sequence[Chunk],
+    report: IngestReport,
+    progress: Progress | None,
+) -> Store:
+    """Embed the new chunks, write them with the kept ones to the store, and publish the new generation."""
+    target = StoreTarget.from_settings(settings)
+    kept_sources = {s for s in files_meta if s not in report.added and s not in report.updated}
+    kept_chunks = [c for c in old_index.store.chunks if c.source in kept_sources] if old_index else []
+    new_vectors = _embed(embedder, new_chunks, settings.embed_batch_size, progress)
+    manifest = Manifest(
+        embedder=embedder.name,
+        dim=embedder.dim,
+        chunking=chunking_settings(settings),
+        files=dict(sorted(files_meta.items())),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        store=target,
+    )
+    # A Milvus collection keeps the vectors of unchanged chunks in place; FAISS files are written whole.
+    in_place = target.kind == "milvus" and old_index is not None and not report.store_changed
+    kept_vectors = None if in_place else _kept_vectors(old_index, kept_chunks, embedder, settings, progress)
+    store: Store
+    if target.kind == "milvus":
+        store, report.generation = publish_update(
+            settings.index_dir,
+            manifest,
+            old_index,
+            kept_chunks,
+            kept_vectors,
+            new_chunks,
+            new_vectors,
+            interrupted,
+            settings.milvus_token,
+        )
+    else:
+        assert kept_vectors is not None
+        vectors = np.vstack([kept_vectors, new_vectors])
+        store = FaissStore.build([*kept_chunks, *new_chunks], vectors, embedder.dim, settings.approximate_above)
+        report.generation = publish(settings.index_dir, store, manifest)
+    clear_pending(settings.index_dir)
+    return store
 
 
 def _kept_vectors(
@@ -278,10 +320,8 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 
 def _file_hash(path: Path, entry: CatalogEntry | None) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        digest = hashlib.file_digest(handle, "sha256")
     # A catalog edit (a corrected title) must refresh the chunks' metadata too.
     digest.update(repr(asdict(entry) if entry else None).encode())
     return digest.hexdigest()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.ingest.update import IngestReport, Progress, ingest
+from assistant.ingest.update import IngestReport, ingest
+from assistant.types import Progress
 
 UPLOAD_SUBDIR = "uploads"
 # What the Documents tab accepts: the loaders' formats that people actually have at hand.
@@ -144,8 +145,5 @@ def _same_content(path: Path, folder: Path) -> Path | None:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

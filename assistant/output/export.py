@@ -24,9 +24,8 @@ from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from assistant.output.render import format_date
-from assistant.types import Answer, Support
+from assistant.types import Support, Turn
 
-Turn = tuple[str, Answer]
 QUOTE_MAX_CHARS = 400  # a supporting span is a sentence or two; longer ones are cut for the footnote
 RELATED_LISTED = 3
 SUPPORT_NOTES: dict[str, str] = {"unverified": "unverified", "contradicted": "contradicted by the cited source"}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from assistant.output.text import clip
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement
 
 # A citation link's href names the conversation turn and what it points to: "#src-<turn>-c<n>" for
@@ -290,7 +291,7 @@ def filter_choices(documents: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[s
             organisations.add(str(d["organisation"]))
         if str(d.get("date") or "")[:4].isdigit():
             years.add(str(d["date"])[:4])
-    labelled = sorted(((_clip(title, 70), source) for source, title in files.items()), key=lambda ls: ls[0].lower())
+    labelled = sorted(((clip(title, 70), source) for source, title in files.items()), key=lambda ls: ls[0].lower())
     return labelled, sorted(organisations, key=str.lower), sorted(years, reverse=True)
 
 
@@ -298,10 +299,6 @@ def make_filters(
     sources: Iterable[str] | None, organisations: Iterable[str] | None, years: Iterable[str] | None
 ) -> Filters:
     return Filters(frozenset(sources or ()), frozenset(organisations or ()), frozenset(years or ()))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def upload_status_html(stored: Sequence[str], rejected: Sequence[tuple[str, str]]) -> str:

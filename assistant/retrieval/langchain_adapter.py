@@ -15,27 +15,15 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.retrieval.hits import hit_json
 from assistant.retrieval.retrieve import Retriever
 from assistant.types import Filters, Hit
 
 
 def hit_document(hit: Hit) -> Document:
-    """Return a hit as a LangChain Document: the chunk text, with its citation fields as metadata."""
-    c = hit.chunk
-    metadata: dict[str, Any] = {
-        "chunk_id": c.id,
-        "source": c.source,
-        "title": c.title,
-        "organisation": c.organisation,
-        "date": c.date,
-        "page": c.page,
-        "section": c.section,
-        "url": c.url,
-        "rank": hit.rank,
-        "score": hit.score,
-        "scores": dict(hit.scores),
-    }
-    return Document(page_content=c.text, metadata=metadata, id=c.id)
+    """Return a hit as a LangChain Document: the chunk text, with the rest of its JSON (`hit_json`) as metadata."""
+    metadata = {k: v for k, v in hit_json(hit).items() if k != "text"}
+    return Document(page_content=hit.chunk.text, metadata=metadata, id=hit.chunk.id)
 
 
 class AssistantRetriever(BaseRetriever):
@@ -50,4 +38,4 @@ class AssistantRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         retriever: Retriever = self.retriever
-        return [hit_document(h) for h in retriever.search(query, k=self.k, mode=self.mode, filters=self.filters)]
+        return [hit_document(h) for h in retriever.search(query, k=self.k, mode=self.mode, filters=self.filters).hits]

@@ -20,6 +20,7 @@ import nupunkt
 
 from assistant.embedding.vector_cache import cached_vectors
 from assistant.index.store import Store
+from assistant.retrieval.fusion import combine
 from assistant.types import Chunk
 
 
@@ -63,21 +64,6 @@ def build_sentence_vectors(
     return SentenceVectors(vectors, np.asarray(bounds, dtype=np.int64))
 
 
-def minmax(values: np.ndarray) -> np.ndarray:
-    """Return `values` scaled to [0, 1] (all zeros when they are all equal)."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
-
-
-def combine(features: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """Return the weighted sum of each feature min-max normalised over the candidates."""
-    total = np.zeros(len(next(iter(features.values()))), dtype=np.float64)
-    for name, weight in weights.items():
-        if weight:
-            total += weight * minmax(np.asarray(features[name], dtype=np.float64))
-    return total
-
-
 def _embedder_not_needed(texts: Sequence[str]) -> np.ndarray:
     raise RuntimeError("this reranker was given its sentence vectors; it embeds nothing")
 
@@ -106,6 +92,15 @@ class SentenceReranker:
             if self._vectors is None:
                 self._vectors = build_sentence_vectors(self.store.chunks, self.embed, self.cache_dir, self.tag)
             return self._vectors
+
+    def by_chunk(self) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Return each chunk's sentences with their vectors, by chunk id (computed first if need be)."""
+        vectors = self.sentence_vectors()
+        out = {}
+        for row, chunk in enumerate(self.store.chunks):
+            start, end = int(vectors.bounds[row]), int(vectors.bounds[row + 1])
+            out[chunk.id] = list(zip(sentences(chunk), vectors.vectors[start:end], strict=False))
+        return out
 
     def scores(
         self, query_vector: np.ndarray, rows: Sequence[int], bm25: Sequence[float], weights: Mapping[str, float]

@@ -2,79 +2,34 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding.embedder import Embedder, load_embedder
+from assistant.embedding.service import embed_query
 from assistant.index.generations import Index, Manifest, load_index
-from assistant.index.store import Store, StoreTarget
+from assistant.index.store import Ranked, Store, StoreTarget
+from assistant.retrieval.fusion import fuse
 from assistant.retrieval.rerank import SentenceReranker, SentenceVectors
 from assistant.types import Filters, Hit
 
-Ranked = list[tuple[int, float]]  # (store row, score), best first
 
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The hits of one search, best first, and how long its stages took.
 
-_THREADS_LOCK = threading.Lock()
-
-
-def embed_query_one_thread(embedder: Embedder, query: str) -> np.ndarray:
-    """Return the query vector, computed on a single torch thread.
-
-    One short query gains nothing from a second thread, and when the cores are busy the two OpenMP
-    threads spin-wait on each other: on our shared 2-core machine a query took ~550 ms on 2 threads
-    and ~12 ms on 1 (docs/retrieval.md, "Latency"). torch's thread count is process-wide, hence the lock.
+    `timings_ms` holds "retrieve" (first stage and fusion) and "rerank" (the second stage, 0 if none). They
+    travel with the hits because one retriever serves several questions at once.
     """
-    try:
-        import torch
-    except ImportError:  # an embedder without torch has nothing to tune here
-        return embedder.embed_query(query)
-    with _THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return embedder.embed_query(query)
-        finally:
-            torch.set_num_threads(before)
 
-
-def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> Ranked:
-    """Return (item, score) by reciprocal-rank fusion of `rankings`, best first, ties by item."""
-    scores: dict[int, float] = defaultdict(float)
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] += 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def weighted_fusion(score_lists: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float]) -> Ranked:
-    """Return (item, score) by a weighted sum of each list's min-max normalised scores, best first, ties by item.
-
-    An item missing from a list scores 0 there, as low as that list's last item: it was not in that
-    retriever's top candidates.
-    """
-    scores: dict[int, float] = defaultdict(float)
-    for pairs, weight in zip(score_lists, weights, strict=True):
-        if not pairs:
-            continue
-        values = [s for _, s in pairs]
-        lo, hi = min(values), max(values)
-        for item, score in pairs:
-            scores[item] += weight * ((score - lo) / (hi - lo) if hi > lo else 1.0)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def fuse(keyword: Ranked, dense: Ranked, settings: Settings) -> Ranked:
-    """Return the hybrid ranking of the two candidate lists, by the configured fusion."""
-    if settings.fusion == "rrf":
-        return rrf([[r for r, _ in keyword], [r for r, _ in dense]], settings.rrf_k)
-    w = settings.fusion_bm25_weight
-    return weighted_fusion([keyword, dense], [w, 1.0 - w])
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 def rerank_weights(settings: Settings) -> dict[str, float]:
@@ -119,11 +74,11 @@ class Retriever:
         self.reranker = reranker or SentenceReranker(
             index.store, embedder.embed_passages, index.folder / "rerank-cache", f"sentences-{embedder.name}"
         )
-        self.last_timings_ms: dict[str, float] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Retriever:
-        embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
+        """Return a retriever over the published index, with `embedder` or the configured one."""
+        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
         index = load_index(settings.index_dir, StoreTarget.from_settings(settings), settings.milvus_token)
         return cls(index, embedder, settings)
 
@@ -137,13 +92,20 @@ class Retriever:
         reranker = SentenceReranker.from_vectors(store, sentences) if sentences is not None else None
         return cls(index, embedder, settings, reranker)
 
+    def indexed_sentences(self) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Return the sentence vectors of the index by chunk id, as the reranker holds them ({} without it).
+
+        The answerer's sentences are mostly the same strings, so with these it embeds almost nothing
+        at question time. Without the second stage nothing computed them, and they are not computed here.
+        """
+        if self.settings.retrieval_mode != "hybrid+rerank":
+            return {}
+        return self.reranker.by_chunk()
+
     def search(
         self, query: str, k: int | None = None, mode: str | None = None, filters: Filters | None = None
-    ) -> list[Hit]:
-        """Return the top `k` hits for `query`, best first.
-
-        `last_timings_ms` then holds "retrieve" (first stage and fusion) and "rerank" (the second stage, 0 if none).
-        """
+    ) -> Retrieval:
+        """Return the top `k` hits for `query`, best first, with the time each stage took."""
         k = k or self.settings.top_k
         mode = mode or self.settings.retrieval_mode
         store = self.index.store
@@ -158,7 +120,7 @@ class Retriever:
             for row, score in keyword:
                 per_stage[row]["bm25"] = score
         if mode in ("dense", "hybrid", "hybrid+rerank"):
-            query_vector = embed_query_one_thread(self.embedder, query)
+            query_vector = embed_query(self.embedder, query)
             dense = store.dense_search(query_vector, n, filters)
             for row, score in dense:
                 per_stage[row]["dense"] = score
@@ -177,8 +139,8 @@ class Retriever:
             for row, score in ranked[: self.settings.rerank_candidates]:
                 per_stage[row]["rerank"] = score
             timings["rerank"] = (time.perf_counter() - rerank_started) * 1000
-        self.last_timings_ms = timings
-        return [
+        hits = [
             Hit(chunk=store.chunks[row], score=score, rank=i, scores=dict(per_stage[row]))
             for i, (row, score) in enumerate(ranked[:k], start=1)
         ]
+        return Retrieval(hits, timings)

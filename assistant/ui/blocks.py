@@ -21,13 +21,11 @@ from assistant.index.generations import read_manifest
 from assistant.ingest.uploads import UPLOAD_SUFFIXES, add_uploads
 from assistant.output import render
 from assistant.output.export import to_docx, to_markdown
-from assistant.pipeline import Assistant, render_text
-from assistant.types import Answer, Chunk
+from assistant.pipeline import Assistant
+from assistant.types import Chunk, Turn
 from assistant.ui.brief_tab import build_brief_tab
 from assistant.ui.eval_tab import build_eval_tab
 from assistant.ui.style import CITE_JS, CSS, THEME
-
-Turns = list[tuple[str, Answer]]  # one browser session's conversation, kept in gr.State
 
 EXAMPLE_QUESTIONS = (
     "What are the four pillars of IOM's approach to counter migrant smuggling?",
@@ -56,7 +54,7 @@ def source_link(chunk: Chunk, corpus_dir: Path) -> str | None:
     return None
 
 
-def chat_messages(turns: Turns) -> list[dict[str, str]]:
+def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
     """Return the Chatbot's messages for a conversation."""
     messages = []
     for i, (question, answer) in enumerate(turns):
@@ -79,7 +77,7 @@ class Callbacks:
     def ask(
         self,
         question: str,
-        turns: Turns,
+        turns: list[Turn],
         sources: list[str] | None,
         orgs: list[str] | None,
         years: list[str] | None,
@@ -103,7 +101,7 @@ class Callbacks:
                 question,
                 mode=mode,
                 filters=render.make_filters(sources, orgs, years),
-                history=[(q, render_text(a)) for q, a in turns],
+                history=[q for q, _ in turns],
                 answerer=answerer,
                 k=int(k),
             )
@@ -116,7 +114,7 @@ class Callbacks:
         turns = [*turns, (question, answer)]
         yield chat_messages(turns), turns, ""
 
-    def show_source(self, turns: Turns, event: gr.EventData) -> str:
+    def show_source(self, turns: list[Turn], event: gr.EventData) -> str:
         """Return the source panel for the citation link that was clicked."""
         ref = render.parse_ref(str(getattr(event, "ref", "")))
         return render.source_html(turns, ref, lambda chunk: source_link(chunk, self.settings.corpus_dir))
@@ -126,7 +124,7 @@ class Callbacks:
         value = event.value
         return str(value.get("text", "") if isinstance(value, dict) else value)
 
-    def export(self, turns: Turns, scope: str, fmt: str) -> str | None:
+    def export(self, turns: list[Turn], scope: str, fmt: str) -> str | None:
         """Return the path of a Markdown or DOCX file holding the current answer or the conversation."""
         if not turns:
             gr.Warning("Nothing to export yet: ask a question first.")

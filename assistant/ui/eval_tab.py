@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from assistant.config import RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.evalset import items_from_rows
-from assistant.evaluation.evaluate import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun, evaluate
+from assistant.evaluation.evaluate import evaluate
 from assistant.evaluation.metrics import HEADLINE, failing, failure_reason, judge_all
+from assistant.evaluation.runs import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant

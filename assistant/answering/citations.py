@@ -1,0 +1,23 @@
+"""Citation numbers of an answer: [1], [2], ... by the first statement that cites each passage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from assistant.types import Chunk, Citation, Statement
+
+
+def cite(chunk: Chunk, start: int, end: int) -> Citation:
+    """Return an (as yet unnumbered) citation of `chunk.text[start:end]`; `numbered` gives it its number."""
+    return Citation(0, chunk.id, chunk.source, chunk.title, chunk.page, start, end)
+
+
+def numbered(statements: Iterable[Statement]) -> tuple[Statement, ...]:
+    """Return `statements` with each cited passage numbered by its first appearance, in reading order."""
+    numbers: dict[str, int] = {}
+    out = []
+    for statement in statements:
+        citations = tuple(replace(c, n=numbers.setdefault(c.chunk_id, len(numbers) + 1)) for c in statement.citations)
+        out.append(replace(statement, citations=citations))
+    return tuple(out)
