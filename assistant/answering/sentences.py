@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import nupunkt
+from assistant.ingest.sentences import sentence_spans
 
 # A run of 3+ upper-case words glued to a normal sentence ("3 ENHANCE STATES CAPACITY ... A crucial aspect"),
 # as PDF transcriptions write headings inline: the heading and the sentence are separate units.
@@ -52,7 +52,7 @@ def units(text: str) -> list[Unit]:
         first_on_line = True
         for seg_start, seg_end, heading in _caps_segments(line):
             segment = line[seg_start:seg_end]
-            spans = [(0, len(segment))] if heading else nupunkt.sent_spans(segment)
+            spans = [(0, len(segment))] if heading else sentence_spans(segment)
             for s_start, s_end in spans:
                 start, end = _trim(line, seg_start + s_start, seg_start + s_end)
                 if end - start < 2:

@@ -6,8 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-import nupunkt
-
+from assistant.ingest.sentences import sentence_spans
 from assistant.types import Chunk, Document
 
 # Bump when the algorithm changes, so existing indexes are rebuilt (it is part of the manifest).
@@ -110,12 +109,7 @@ def _units(text: str, max_chars: int) -> list[_Unit]:
         inline = _INLINE_HEADING.match(line)
         if inline:
             section = inline.group(1).strip()
-        for s_start, s_end in nupunkt.sent_spans(line):
-            sentence = line[s_start:s_end]
-            stripped_end = s_start + len(sentence.rstrip())
-            s_start += len(sentence) - len(sentence.lstrip())
-            if stripped_end <= s_start:
-                continue
+        for s_start, stripped_end in sentence_spans(line):
             for p_start, p_end in _split_long(line, s_start, stripped_end, max_chars):
                 units.append(_Unit(start + p_start, start + p_end, index, False, section))
     return units
