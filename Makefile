@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint ingest bench clean
+.PHONY: run test test-fast check lint ingest bench clean
 
 run: $(VENV)/.stamp-app
 	$(BIN)/python app.py
@@ -11,6 +11,10 @@ run: $(VENV)/.stamp-app
 # The one gate, locally and in CI: lint, type-check, then the tests.
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The edit loop: no app processes, kills, replicas, Milvus or browser (docs/architecture.md, "Tests").
+test-fast: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest -q -m "not slow and not integration"
 
 check: test
 

@@ -304,8 +304,9 @@ def test_generator_words_the_sub_questions_and_templates_fill_the_gaps() -> None
 
 
 def test_brief_plans_with_the_configured_generator(seed_settings: Settings, retriever) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answering.generative import NOT_FOUND
     from assistant.pipeline import Assistant
-    from tests.test_generate import NOT_FOUND, FakeOpenAI
+    from tests.fake_openai import FakeOpenAI
 
     with FakeOpenAI() as fake:
 

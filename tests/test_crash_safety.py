@@ -18,6 +18,8 @@ from assistant.index.generations import CURRENT_FILE, load_index
 from assistant.ingest.update import ingest
 from tests.conftest import CORPUS
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[1]
 
 

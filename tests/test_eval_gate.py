@@ -35,6 +35,7 @@ def gate_metrics(assistant, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return evaluate(assistant, DATASET, out, baselines=False).main.metrics
 
 
+@pytest.mark.eval
 def test_headline_metrics_stay_above_the_floors(gate_metrics: dict[str, Any]) -> None:
     floors = _floors()
     failures = []
@@ -50,6 +51,7 @@ def test_headline_metrics_stay_above_the_floors(gate_metrics: dict[str, Any]) ->
     assert not failures, "eval regression (eval/floors.json):\n" + "\n".join(failures)
 
 
+@pytest.mark.eval
 def test_eval_ran_every_question_without_errors(gate_metrics: dict[str, Any]) -> None:
     n_questions = sum(1 for line in DATASET.read_text("utf-8").splitlines() if line.strip())
     assert gate_metrics["n"] == n_questions

@@ -27,6 +27,8 @@ from assistant.pipeline import Assistant
 from assistant.retrieval.retrieve import Retriever
 from tests.conftest import CORPUS
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[1]
 DEATHS = "How many migrant deaths were recorded in 2016?"
 KYIV = "Who co-hosted the Kyiv expert meeting?"

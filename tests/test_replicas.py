@@ -28,6 +28,8 @@ from assistant.index.milvus_store import MilvusStore
 from assistant.index.store import StoreTarget
 from assistant.ingest.update import ingest
 
+pytestmark = pytest.mark.integration
+
 STARTUP_S = 240
 FACT = (
     "The Harbour Watch programme in Valletta trained 312 port officers in 2023 "

@@ -94,6 +94,14 @@ def test_timings_name_both_stages(retriever) -> None:  # type: ignore[no-untyped
     assert retriever.search(DEATHS_QUERY, mode="bm25").timings_ms["rerank"] == 0
 
 
+def test_timings_stay_with_their_search(retriever) -> None:  # type: ignore[no-untyped-def]
+    """A later search (another user's question) does not change what an earlier one reported."""
+    first = retriever.search(DEATHS_QUERY, mode="bm25")
+    retriever.search(DEATHS_QUERY, mode="hybrid+rerank")
+    assert first.timings_ms["rerank"] == 0
+    assert not hasattr(retriever, "last_timings_ms")
+
+
 def test_langchain_adapter_returns_documents_with_citation_metadata(retriever) -> None:  # type: ignore[no-untyped-def]
     from assistant.retrieval.langchain_adapter import AssistantRetriever
 

@@ -38,7 +38,7 @@ from assistant.output.text import render_text
 from assistant.pipeline import Assistant
 from assistant.retrieval.retrieve import Retrieval, Retriever
 from assistant.types import Chunk, Hit
-from tests.test_generate import FakeOpenAI
+from tests.fake_openai import FakeOpenAI
 
 REPO = Path(__file__).resolve().parents[1]
 DEATHS = "How many migrant deaths were recorded in 2016?"
@@ -345,10 +345,12 @@ def listening_addresses(port: int) -> set[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the Linux socket table")
+@pytest.mark.integration
 def test_app_listens_on_loopback_only(app: App) -> None:
     assert listening_addresses(app.port) == {"127.0.0.1"}
 
 
+@pytest.mark.integration
 def test_app_refuses_everything_before_login(app: App) -> None:
     corpus_file = f"/gradio_api/file={app.corpus / 'catalog.toml'}"
     for method, path in [
@@ -364,6 +366,7 @@ def test_app_refuses_everything_before_login(app: App) -> None:
     assert app.login(USER, "wrong") == 400
 
 
+@pytest.mark.integration
 def test_app_serves_corpus_files_and_nothing_else(app: App) -> None:
     assert app.login(USER, PASSWORD) == 200
     status, body, _ = app.request("GET", f"/gradio_api/file={app.corpus / '000_ecf764e4fb7f4f22.txt'}")
@@ -389,6 +392,7 @@ def test_app_serves_corpus_files_and_nothing_else(app: App) -> None:
         assert b"root:" not in body and b"TOP SECRET" not in body, path
 
 
+@pytest.mark.integration
 def test_html_documents_are_never_served_as_pages_of_the_app(app: App) -> None:
     assert app.login(USER, PASSWORD) == 200
     status, body, headers = app.request("GET", f"/gradio_api/file={app.corpus / 'page.html'}")

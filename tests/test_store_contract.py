@@ -7,6 +7,7 @@ switching the store of a copy of the FAISS index, so nothing is embedded twice.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from assistant.retrieval.retrieve import Retriever
 from assistant.types import Filters
 from tests.conftest import CORPUS
 
-STORES = ("faiss", "milvus")
+# The Milvus variant runs Milvus Lite: an integration test, outside the fast tier.
+STORES = ("faiss", pytest.param("milvus", marks=pytest.mark.integration))
 KYIV_REPORT = "000_ecf764e4fb7f4f22.txt"  # Eastern Partnership Panel, 2017
 KYIV_NOTE = "001_1508a6a040a38520.txt"  # IOM, 2017
 ATHENS = "004_d30333b4f892d254.txt"  # IOM, 2014: the Western Balkans workshop
@@ -50,10 +52,16 @@ def faiss_built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def built(faiss_built: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Settings]:
-    """Settings of the same three documents indexed in each store."""
-    milvus = copy_index(faiss_built, tmp_path_factory.mktemp("contract-milvus"), "milvus")
-    return {"faiss": faiss_built, "milvus": milvus}
+def built(faiss_built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Settings]:
+    """Return the settings of the same three documents indexed in a store (Milvus copied on first use)."""
+    stores = {"faiss": faiss_built}
+
+    def get(kind: str) -> Settings:
+        if kind not in stores:
+            stores[kind] = copy_index(faiss_built, tmp_path_factory.mktemp(f"contract-{kind}"), kind)
+        return stores[kind]
+
+    return get
 
 
 def store_of(settings: Settings) -> Store:
@@ -61,16 +69,17 @@ def store_of(settings: Settings) -> Store:
 
 
 @pytest.mark.parametrize("kind", STORES)
-def test_the_index_lives_in_the_configured_store(built: dict[str, Settings], kind: str) -> None:
-    index = load_index(built[kind].index_dir, StoreTarget.from_settings(built[kind]))
+def test_the_index_lives_in_the_configured_store(built: Callable[[str], Settings], kind: str) -> None:
+    index = load_index(built(kind).index_dir, StoreTarget.from_settings(built(kind)))
     assert index.manifest.store.kind == kind
     assert type(index.store).__name__ == {"faiss": "FaissStore", "milvus": "MilvusStore"}[kind]
     assert {c.source for c in index.store.chunks} == {KYIV_REPORT, KYIV_NOTE, ATHENS}
 
 
-def test_both_stores_rank_alike_in_every_mode(built: dict[str, Settings]) -> None:
-    faiss = Retriever.from_settings(built["faiss"])
-    milvus = Retriever.from_settings(built["milvus"])
+@pytest.mark.integration
+def test_both_stores_rank_alike_in_every_mode(built: Callable[[str], Settings]) -> None:
+    faiss = Retriever.from_settings(built("faiss"))
+    milvus = Retriever.from_settings(built("milvus"))
     questions = ["Who co-hosted the Kyiv expert meeting?", BALKANS, "visa liberalisation and document fraud"]
     for question in questions:
         for mode in ("bm25", "dense", "hybrid", "hybrid+rerank"):
@@ -93,10 +102,10 @@ def test_both_stores_rank_alike_in_every_mode(built: dict[str, Settings]) -> Non
         Filters(organisations=frozenset({"IOM"}), years=frozenset({"2017"})),
     ],
 )
-def test_filters_apply_inside_the_search(built: dict[str, Settings], kind: str, filters: Filters) -> None:
+def test_filters_apply_inside_the_search(built: Callable[[str], Settings], kind: str, filters: Filters) -> None:
     """k hits that pass the filter come back, although the unfiltered top k all fail it."""
-    store = store_of(built[kind])
-    retriever = Retriever.from_settings(built[kind])
+    store = store_of(built(kind))
+    retriever = Retriever.from_settings(built(kind))
     query_vector = retriever.embedder.embed_query(BALKANS)
     k = 3
     for search, query in ((store.dense_search, query_vector), (store.keyword_search, BALKANS)):
