@@ -52,7 +52,7 @@ class Settings:
     fusion: Fusion = "weighted"  # weighted (min-max normalised scores) | rrf
     fusion_bm25_weight: float = 0.55  # the dense list gets 1 - this
     rrf_k: int = 60
-    rerank_candidates: int = 50  # fused candidates the second stage re-scores (sentence max-sim, assistant/rerank.py)
+    rerank_candidates: int = 50  # fused candidates the second stage re-scores (sentence max-sim, retrieval/rerank.py)
     rerank_bm25_weight: float = 0.4
     rerank_dense_weight: float = 0.3
     rerank_sentence_weight: float = 0.3

@@ -4,7 +4,7 @@
 
 Each question is answered once with abstention switched off, keeping its answerability ("fit"); the
 threshold sweep then abstains wherever fit < T, so every row of the table comes from the same answers.
-Metrics are the eval harness's own (assistant/metrics.py). docs/answers.md records the chosen values.
+Metrics are the eval harness's own (assistant/evaluation/metrics.py). docs/answers.md records the chosen values.
 """
 
 from __future__ import annotations

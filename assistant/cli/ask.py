@@ -1,4 +1,4 @@
-"""`assistant ask "QUESTION"`: answer with cited statements (text or the JSON of docs/DESIGN.md)."""
+"""`assistant ask "QUESTION"`: answer with cited statements (text or the JSON of ../shared/DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         "With --questions-file, answer one question per line and print JSON lines.",
     )
     p.add_argument("question", nargs="?", help="the question (omit with --questions-file)")
-    p.add_argument("--json", action="store_true", help="print the JSON object of docs/DESIGN.md")
+    p.add_argument("--json", action="store_true", help="print one JSON object: answer, citations, passages, timings")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     add_filter_argument(p)
     add_store_argument(p)

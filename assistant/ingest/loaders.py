@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from assistant.errors import LoadError
-from assistant.ingest import cleaning as cleaning
+from assistant.ingest import cleaning
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.newsfeed import looks_like_feed, split_feed
 from assistant.types import Document

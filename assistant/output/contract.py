@@ -1,4 +1,4 @@
-"""The `ask --json` object of docs/DESIGN.md ("Interfaces"): what the CLI prints and eval runs store per question."""
+"""The `ask --json` object (../shared/DESIGN.md, "Interfaces"): what the CLI prints and eval runs store."""
 
 from __future__ import annotations
 

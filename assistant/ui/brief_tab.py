@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 EXAMPLE_TOPIC = "cooperation against migrant smuggling in the Eastern Partnership"
 # Clicking [n] scrolls to footnote n inside this component and highlights it. Hrefs start "#brief-fn-",
-# not "#src-", so the chat's document-wide citation handler (ui_style.CITE_JS) leaves them alone.
+# not "#src-", so the chat's document-wide citation handler (ui/style.py CITE_JS) leaves them alone.
 NOTE_JS = """
 element.addEventListener('click', (event) => {
   const link = event.target.closest ? event.target.closest('a.brief-cite') : null;
