@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.answering import extractive as answer_module  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
+from assistant.embedding.service import EmbeddingService  # noqa: E402
 from assistant.evaluation.evalset import load_dataset  # noqa: E402
 from assistant.evaluation.metrics import aggregate, failure_reason, judge, percentile  # noqa: E402
 from assistant.output.contract import answer_to_json  # noqa: E402
@@ -56,7 +57,9 @@ def main() -> int:
     cpu_ms: list[float] = []
     for item in items:
         if args.cold:
-            assistant._extractive = None  # fresh vector caches: latency of a passage never seen before
+            # Fresh vector caches: the latency of a passage never seen before.
+            assistant.embeddings = EmbeddingService(assistant.embeddings.embedder)
+            assistant._extractive = None
         started, cpu_started = time.perf_counter(), time.process_time()
         answer = assistant.ask(item.question)
         elapsed = (time.perf_counter() - started) * 1000
@@ -136,11 +139,11 @@ def fit_ranking(dataset: Path) -> int:
     px, py, pfirsts = [], [], []
     for n, item in enumerate(items):
         hits = assistant.retriever.search(item.question, k=10).hits
-        hits = _with_continuations(hits, assistant._following)
+        hits = _with_continuations(hits, assistant._following_for(assistant.retriever))
         q = analyse(item.question)
         quotes = [normalise(e.quote) for e in item.evidence]
         first = len(y)
-        ranked = rank(q, hits, extractive.cache, extractive.stats)
+        ranked = rank(q, hits, extractive.embeddings, extractive.seed, extractive.stats)
         pfirst = len(py)
         for passage in rank_passages(ranked, hits):
             px.append(passage.features)
@@ -172,7 +175,6 @@ def calibrate_support(dataset: Path) -> int:
 
     items = [i for i in load_dataset(dataset) if i.answerable]
     assistant = Assistant.from_settings(load_settings())
-    extractive = assistant._extractive_for(assistant.retriever)
     scored: list[tuple[float, bool, bool]] = []  # (score, names/numbers agree, supported)
     for item in items:
         hits = assistant.retriever.search(item.question, k=10).hits
@@ -186,7 +188,9 @@ def calibrate_support(dataset: Path) -> int:
                 start, end = best_span(sentence, hit.chunk.text)
                 c = hit.chunk
                 statement = Statement(sentence, (Citation(1, c.id, c.source, c.title, c.page, start, end),))
-                result = verify_module.support(statement.text, statement.citations, {c.id: c.text}, extractive.cache)
+                result = verify_module.support(
+                    statement.text, statement.citations, {c.id: c.text}, assistant.embeddings
+                )
                 scored.append((result.score, not result.missing, label))
     positives = sum(1 for *_, label in scored if label)
     print(f"{len(scored)} pairs, {positives} supported, {len(scored) - positives} not")

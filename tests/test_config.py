@@ -67,3 +67,20 @@ def test_store_settings_from_file_environment_and_their_errors(tmp_path: Path) -
         load_settings(config, environ={"ASSISTANT_MILVUS_COLLECTION": "my-chunks"})
     with pytest.raises(ConfigError, match="neither a Milvus Lite file"):
         StoreTarget.from_settings(load_settings(config, environ={"ASSISTANT_MILVUS_URI": "index/milvus"}))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("answerer", "llama", "answerer must be extractive or generative"),
+        ("fusion", "sum", "fusion must be weighted or rrf"),
+        ("store", "chroma", "store must be faiss or milvus"),
+        ("retrieval_mode", "magic", "retrieval_mode must be one of bm25, dense, hybrid, hybrid"),
+        ("milvus_collection", "my-chunks", "milvus_collection must be letters"),
+    ],
+)
+def test_settings_cannot_be_built_or_replaced_with_an_invalid_choice(field: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings(**{field: value})
+    with pytest.raises(ConfigError, match=message):
+        Settings().replace(**{field: value})

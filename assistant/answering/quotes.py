@@ -23,6 +23,17 @@ class Pick:
     end: int
 
 
+def spans(chosen: Sequence[Candidate], list_question: bool, hits: Sequence[Hit]) -> list[Pick]:
+    """Return the spans quoting `chosen`: the first, then the rest by passage and position, lists completed."""
+    lead = chosen[0]
+    rest = sorted(chosen[1:], key=lambda c: (c.hit != lead.hit, c.hit, c.unit.start))
+    picks: list[Pick] = []
+    for c in [lead, *rest]:
+        # An item of a list answering a list question comes with its sibling items, in their order.
+        picks.extend(list_items(c, hits) if list_question and c.unit.bullet else with_list(c, hits))
+    return merge(picks)
+
+
 def with_list(candidate: Candidate, hits: Sequence[Hit]) -> list[Pick]:
     """Return the candidate's span, followed by the list it introduces ("... the following areas:")."""
     picks = [Pick(candidate.hit, candidate.unit.start, candidate.unit.end)]

@@ -15,7 +15,7 @@ from assistant.answering.evidence import (
     identity,
 )
 from assistant.answering.question import GENERIC, KIND_WORDS, Question, asked_kinds, only, year_conflict
-from assistant.answering.quotes import Pick, list_items, merge, with_list
+from assistant.answering.quotes import Pick, spans, with_list
 from assistant.answering.terms import content_stems, has_date, words, wordset
 from assistant.types import Chunk, Hit
 
@@ -102,13 +102,7 @@ def select(
     _complete_aspects(required, chosen, limit, [c for p in passages for c in p.candidates], hits, admissible)
     if not _compares_sources(q.text):
         chosen = _prune(q, chosen, parts, terms, required)
-    lead = chosen[0]
-    rest = sorted(chosen[1:], key=lambda c: (c.hit != lead.hit, c.hit, c.unit.start))
-    picks: list[Pick] = []
-    for c in [lead, *rest]:
-        # An item of a list answering a list question comes with its sibling items, in their order.
-        picks.extend(list_items(c, hits) if "list" in q.kinds and c.unit.bullet else with_list(c, hits))
-    return merge(picks)
+    return spans(chosen, "list" in q.kinds, hits)
 
 
 def _required(q: Question, chunk: Chunk, stats: TermStats) -> dict[str, float]:
