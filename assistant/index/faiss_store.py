@@ -12,10 +12,9 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.index.keywords import STEMMER, indexed_text, tokenize
-from assistant.index.store import Ranked, read_chunks, write_chunks
+from assistant.index.store import CHUNKS_FILE, Ranked, read_chunks, write_chunks
 from assistant.types import Chunk, Filters
 
-CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
 

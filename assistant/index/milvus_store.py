@@ -25,13 +25,12 @@ import numpy as np
 
 from assistant.errors import IndexDamagedError, StoreError
 from assistant.index.keywords import indexed_text, tokenize
-from assistant.index.store import Ranked, StoreTarget, read_chunks, write_chunks
+from assistant.index.store import CHUNKS_FILE, Ranked, StoreTarget, read_chunks, write_chunks
 from assistant.types import Chunk, Filters
 
 if TYPE_CHECKING:
     from pymilvus import MilvusClient
 
-CHUNKS_FILE = "chunks.jsonl"
 VARCHAR_MAX = 65535  # Milvus's limit for a VARCHAR field, in bytes
 MAX_LIMIT = 16384  # Milvus's largest top-k
 BATCH = 512  # rows per insert, ids per delete or get: keeps each request and filter expression small

@@ -16,6 +16,8 @@ from assistant.types import Chunk, Filters
 if TYPE_CHECKING:
     from assistant.config import Settings
 
+# The chunk list of an index generation, written by both stores (the Milvus collection holds no text).
+CHUNKS_FILE = "chunks.jsonl"
 Ranked = list[tuple[int, float]]  # (row in store.chunks, score), best first
 
 
@@ -86,7 +88,7 @@ class StoreTarget:
 
 
 def write_chunks(path: Path, chunks: Iterable[Chunk]) -> None:
-    """Write `chunks` as JSON Lines (the same file as FaissStore's chunks.jsonl)."""
+    """Write `chunks` as JSON Lines."""
     with path.open("w", encoding="utf-8") as out:
         for chunk in chunks:
             out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")

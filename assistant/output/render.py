@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from assistant.output.text import clip
-from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement
+from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement, Turn
 
 # A citation link's href names the conversation turn and what it points to: "#src-<turn>-c<n>" for
 # citation [n], "#src-<turn>-h<rank>" for a retrieved passage. The chat sanitiser strips data-*
@@ -195,9 +195,7 @@ def find_source(answer: Answer, ref: SourceRef) -> tuple[Chunk | None, Citation 
     return by_id.get(citation.chunk_id), citation
 
 
-def source_html(
-    turns: Sequence[tuple[str, Answer]], ref: SourceRef | None, link_for: Callable[[Chunk], str | None]
-) -> str:
+def source_html(turns: Sequence[Turn], ref: SourceRef | None, link_for: Callable[[Chunk], str | None]) -> str:
     """Return the source panel for the passage `ref` points to in the conversation `turns`."""
     if ref is None or not 0 <= ref.turn < len(turns):
         return source_placeholder_html()
