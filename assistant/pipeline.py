@@ -138,6 +138,10 @@ class Assistant:
                 self._index = retriever.index
             return self._following
 
+    def extractive(self) -> ExtractiveAnswerer:
+        """Return the extractive answerer of the current index (the evaluation ranks sentences with it)."""
+        return self._extractive_for(self.current_retriever())
+
     def _extractive_for(self, retriever: Retriever) -> ExtractiveAnswerer:
         from assistant.answering.evidence import TermStats
         from assistant.answering.extractive import ExtractiveAnswerer

@@ -30,11 +30,11 @@ RANKS: Mapping[str, int] = {
     "pipeline": 7,
     "output": 8,
     "briefing": 9,
-    "evaluation": 9,
-    "ui": 10,
-    "cli": 10,
-    "__main__": 11,
-    "app": 11,
+    "evaluation": 10,  # it scores drafted briefing notes (the briefing labelled set)
+    "ui": 11,
+    "cli": 11,
+    "__main__": 12,
+    "app": 12,
 }
 # Top-level modules that only re-export a documented import path belong to the unit they re-export.
 ALIASES: Mapping[str, str] = {"langchain_retriever": "retrieval"}

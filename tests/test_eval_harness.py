@@ -23,7 +23,9 @@ ASK_KEYS = {"question", "answer", "abstained", "statements", "citations", "retri
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two answerable questions and one unanswerable one from the project's set."""
     records = [json.loads(line) for line in (REPO / "eval" / "questions.jsonl").read_text("utf-8").splitlines() if line]
-    picked = [r for r in records if r["answerable"]][:2] + [r for r in records if not r["answerable"]][:1]
+    dev = [r for r in records if r["split"] == "dev"]
+    picked = [next(r for r in records if r["answerable"] and r["split"] == "test")]
+    picked += [next(r for r in dev if r["answerable"]), next(r for r in dev if not r["answerable"])]
     path = tmp_path_factory.mktemp("tiny") / "tiny.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in picked), "utf-8")
     return path
@@ -44,12 +46,12 @@ def test_run_folder_holds_the_three_files_with_the_right_keys(tiny_run: Path, ti
     assert [r["id"] for r in rows] == [i.id for i in load_dataset(tiny_dataset)]
     for row in rows:
         assert set(row) >= ASK_KEYS, row.keys()
-        assert set(row["gold"]) == {"answerable", "type", "answer", "must_include", "evidence"}
+        assert set(row["gold"]) == {"answerable", "type", "answer", "must_include", "evidence", "split"}
         assert len(row["retrieved"]) >= 10 and {"source", "page", "text", "score"} <= set(row["retrieved"][0])
         assert "total" in row["timings_ms"]
 
     data = json.loads((tiny_run / "metrics.json").read_text("utf-8"))
-    assert set(data) == {"run", "metrics", "baselines"}
+    assert set(data) == {"run", "metrics", "baselines", "labelled"}
     assert data["run"]["questions"] == 3 and data["run"]["baselines"] == ["bm25", "dense"]
     assert "generator_api_key" not in data["run"]["settings"]  # secrets stay out of run files
     assert set(data["baselines"]) == {"bm25", "dense"}
@@ -58,6 +60,9 @@ def test_run_folder_holds_the_three_files_with_the_right_keys(tiny_run: Path, ti
         assert (metrics["n"], metrics["n_answerable"], metrics["n_unanswerable"]) == (3, 2, 1)
         assert "total" in metrics["latency_ms"] and set(metrics["latency_ms"]["total"]) >= {"p50", "p95"}
         assert set(metrics["by_type"]) == {"factoid", "unanswerable"}
+        # Each split is scored on its own questions: one test question, two dev ones.
+        assert {s: m["n"] for s, m in metrics["splits"].items()} == {"dev": 2, "test": 1}
+        assert metrics["splits"]["dev"]["n_unanswerable"] == 1
     # The first question's evidence is in the seed corpus: some mode must retrieve it in the top 10.
     assert max(m["evidence_recall@10"] for m in (data["metrics"], *data["baselines"].values())) > 0
     assert (tiny_run / "results-bm25.jsonl").is_file() and (tiny_run / "results-dense.jsonl").is_file()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.evalset import DatasetError, items_from_rows
-from assistant.evaluation.metrics import HEADLINE, LOWER_IS_BETTER, RECALL_AT, judge
+from assistant.evaluation.metrics import HEADLINE, LOWER_IS_BETTER, RECALL_AT, judge, split_metrics
 from assistant.evaluation.runs import METRICS_FILE, RESULTS_FILE, read_jsonl
 
 _EXTRA = tuple(f"evidence_recall@{k}" for k in RECALL_AT if k != 5)
@@ -24,6 +25,14 @@ class LoadedRun:
     passed: dict[str, bool]  # question id -> passed
     questions: dict[str, str]  # question id -> question text
     types: dict[str, str]  # question id -> type
+    split_of: dict[str, str]  # question id -> dev | test | mixed | ""
+
+    @property
+    def splits(self) -> set[str]:
+        return set(self.metrics.get("splits", {}))
+
+    def in_split(self, qid: str, split: str) -> bool:
+        return split == "all" or self.split_of.get(qid) == split
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,7 @@ class Flip:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
+    split: str  # all | dev | test
     a: LoadedRun
     b: LoadedRun
     deltas: tuple[Delta, ...]
@@ -78,10 +88,11 @@ def load_run(folder: Path) -> LoadedRun:
         passed={j.id: j.passed for j in judgements},
         questions={i.id: i.question for i in items},
         types={i.id: i.type for i in items},
+        split_of={i.id: i.split for i in items},
     )
 
 
-def _compared(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, float | None, float | None, bool]]:
+def _compared(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, float | None, float | None, bool]]:
     """Return (name, value in a, value in b, lower is better): headline metrics, latency, pass rate by type."""
     out = [(n, a.get(n), b.get(n), n in LOWER_IS_BETTER) for n in (*HEADLINE, *_EXTRA)]
     la, lb = a.get("latency_ms", {}), b.get("latency_ms", {})
@@ -95,21 +106,27 @@ def _compared(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, float | N
     return out
 
 
-def compare_runs(a: LoadedRun, b: LoadedRun) -> Comparison:
-    """Return the metric deltas from run `a` to run `b` and the shared questions whose outcome changed."""
-    deltas = tuple(Delta(*values) for values in _compared(a.metrics, b.metrics))
+def compare_runs(a: LoadedRun, b: LoadedRun, split: str = "all") -> Comparison:
+    """Return the metric deltas from run `a` to run `b` on `split` ("all", "dev" or "test") and the
+    questions of that split whose outcome changed."""
+    deltas = tuple(
+        Delta(*values) for values in _compared(split_metrics(a.metrics, split), split_metrics(b.metrics, split))
+    )
+    mine_a = [q for q in a.passed if a.in_split(q, split)]
+    mine_b = [q for q in b.passed if b.in_split(q, split)]
     flips = tuple(
         Flip(qid, b.types[qid], b.questions[qid], b.passed[qid])
-        for qid in a.passed
-        if qid in b.passed and a.passed[qid] != b.passed[qid]
+        for qid in mine_a
+        if qid in b.passed and b.in_split(qid, split) and a.passed[qid] != b.passed[qid]
     )
     return Comparison(
+        split=split,
         a=a,
         b=b,
         deltas=deltas,
         flips=flips,
-        only_in_a=tuple(q for q in a.passed if q not in b.passed),
-        only_in_b=tuple(q for q in b.passed if q not in a.passed),
+        only_in_a=tuple(q for q in mine_a if q not in set(mine_b)),
+        only_in_b=tuple(q for q in mine_b if q not in set(mine_a)),
     )
 
 
@@ -121,7 +138,8 @@ def _num(value: float | None, metric: str, sign: str = "") -> str:
 
 def format_comparison(c: Comparison) -> str:
     """Return the comparison as plain text for the terminal."""
-    lines = [f"A: {c.a.folder}  ({_describe(c.a)})", f"B: {c.b.folder}  ({_describe(c.b)})", ""]
+    lines = [f"A: {c.a.folder}  ({_describe(c.a)})", f"B: {c.b.folder}  ({_describe(c.b)})"]
+    lines += [f"Split: {'the whole set' if c.split == 'all' else c.split}", ""]
     lines.append(f"{'metric':<32}{'A':>10}{'B':>10}{'B-A':>10}")
     for d in c.deltas:
         change = d.change

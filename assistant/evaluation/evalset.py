@@ -10,6 +10,11 @@ from typing import Any
 
 from assistant.errors import AssistantError
 
+# A question is in "dev" (tune, fit and read failures on it) or "test" (report only) by its documents, so that
+# no test document is read while tuning; "mixed" cites documents of both and counts only in the whole set.
+SPLITS = ("dev", "test")
+SPLIT_VALUES = frozenset({*SPLITS, "mixed", ""})
+
 
 class DatasetError(AssistantError):
     """An evaluation set file is missing or malformed."""
@@ -32,6 +37,7 @@ class EvalItem:
     answer: str = ""
     must_include: tuple[tuple[str, ...], ...] = ()  # every group must appear; any alternative of a group will do
     evidence: tuple[Evidence, ...] = ()
+    split: str = ""  # dev | test | mixed | "" (a set without splits)
 
     def to_gold(self) -> dict[str, Any]:
         """Return the gold fields as stored in results.jsonl rows (so a run folder is self-contained)."""
@@ -41,6 +47,7 @@ class EvalItem:
             "answer": self.answer,
             "must_include": [list(group) for group in self.must_include],
             "evidence": [{"source": e.source, "quote": e.quote} for e in self.evidence],
+            "split": self.split,
         }
 
 
@@ -61,6 +68,9 @@ def item_from_dict(record: Mapping[str, Any]) -> EvalItem:
             f"Question {qid}: 'must_include' must be a list of lists of strings and 'evidence' a list of "
             "{source, quote} objects."
         ) from None
+    split = str(record.get("split", ""))
+    if split not in SPLIT_VALUES:
+        raise DatasetError(f"Question {qid}: 'split' must be one of dev, test, mixed; got {split!r}.")
     return EvalItem(
         id=qid,
         question=question,
@@ -69,6 +79,7 @@ def item_from_dict(record: Mapping[str, Any]) -> EvalItem:
         answer=str(record.get("answer", "")),
         must_include=groups,
         evidence=evidence,
+        split=split,
     )
 
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
 from assistant.evaluation.evalset import EvalItem, load_dataset
-from assistant.evaluation.metrics import compute_metrics
+from assistant.evaluation.labelled import eval_labelled
+from assistant.evaluation.metrics import metrics_by_split
 from assistant.evaluation.runs import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun, RunResult, write_jsonl
 from assistant.output.contract import answer_to_json
 from assistant.types import Progress
@@ -77,8 +78,12 @@ def evaluate(
     baselines: bool = True,
     limit: int | None = None,
     progress: Progress | None = None,
+    labelled: Path | None = None,
 ) -> EvalRun:
-    """Run `dataset` (and the bm25/dense baselines) through `assistant`; write the run folder."""
+    """Run `dataset` (and the bm25/dense baselines) through `assistant`; write the run folder.
+
+    `labelled` is a folder of labelled sets (support, selection, briefing) to score as well.
+    """
     items = load_dataset(dataset, limit)
     settings = assistant.settings
     mode = mode or settings.retrieval_mode
@@ -89,14 +94,14 @@ def evaluate(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     rows = run_rows(assistant, items, mode=mode, answerer=answerer, progress=progress, total=total)
-    main = RunResult(mode, rows, compute_metrics(rows, items))
+    main = RunResult(mode, rows, metrics_by_split(rows, items))
     extra = []
     for i, baseline in enumerate(baseline_modes, start=1):
         done = i * len(items)
         b_rows = run_rows(
             assistant, items, mode=baseline, answerer=answerer, progress=progress, done_before=done, total=total
         )
-        extra.append(RunResult(baseline, b_rows, compute_metrics(b_rows, items)))
+        extra.append(RunResult(baseline, b_rows, metrics_by_split(b_rows, items)))
 
     info = {
         "dataset": str(dataset),
@@ -105,10 +110,11 @@ def evaluate(
         "answerer": answerer,
         "baselines": baseline_modes,
         "started": started_at,
-        "seconds": round(time.perf_counter() - started, 1),
         "settings": _settings_json(settings),
     }
-    run = EvalRun(out_dir, info, main, tuple(extra))
+    scores = eval_labelled(assistant, labelled)
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    run = EvalRun(out_dir, info, main, tuple(extra), scores)
     write_run(run, items)
     return run
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.evaluation.evalset import EvalItem
+from assistant.evaluation.evalset import SPLITS, EvalItem
 
 RECALL_AT = (1, 5, 10)
 MRR_CUTOFF = 10  # ranks past 10 score 0, so runs that retrieve more passages stay comparable
@@ -213,6 +213,27 @@ def compute_metrics(rows: Sequence[Mapping[str, Any]], items: Iterable[EvalItem]
     types = sorted({j.type for j in judgements})
     metrics["by_type"] = {t: aggregate([j for j in judgements if j.type == t]) for t in types}
     return metrics
+
+
+def metrics_by_split(rows: Sequence[Mapping[str, Any]], items: Sequence[EvalItem]) -> dict[str, Any]:
+    """Return `compute_metrics` of the whole set with, under "splits", those of its dev and test questions."""
+    metrics = compute_metrics(rows, items)
+    present = [s for s in SPLITS if any(item.split == s for item in items)]
+    metrics["splits"] = {
+        split: compute_metrics(
+            [row for row, item in zip(rows, items, strict=True) if item.split == split],
+            [item for item in items if item.split == split],
+        )
+        for split in present
+    }
+    return metrics
+
+
+def split_metrics(metrics: Mapping[str, Any], split: str) -> Mapping[str, Any]:
+    """Return the metrics of one split of a run ("all": the whole set); {} when the run has no such split."""
+    if split == "all":
+        return metrics
+    return metrics.get("splits", {}).get(split, {})
 
 
 def failure_reason(j: Judgement, item: EvalItem) -> str:

@@ -19,6 +19,7 @@ from assistant.evaluation.metrics import (
     failing,
     failure_reason,
     judge_all,
+    split_metrics,
 )
 from assistant.evaluation.runs import EvalRun, RunResult
 
@@ -43,7 +44,10 @@ def render_report(run: EvalRun, items: Sequence[EvalItem]) -> str:
     """Return the whole report as one HTML page (plots embedded as base64 PNG, no external files)."""
     runs = [run.main, *run.baselines]
     judgements = judge_all(run.main.rows, items)
-    fails = failing(judgements)
+    # Test questions are for reporting: their failures are counted, not shown, so no one tunes on them.
+    split_of = {item.id: item.split for item in items}
+    fails = [j for j in failing(judgements) if split_of[j.id] != "test"]
+    hidden = sum(1 for j in failing(judgements) if split_of[j.id] == "test")
     info = run.info
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -54,6 +58,7 @@ def render_report(run: EvalRun, items: Sequence[EvalItem]) -> str:
         "<p class='muted'>Answerable-question metrics are averaged over answerable questions only. "
         "Baseline columns run the same answerer with a single retriever, showing what the pipeline adds.</p>",
         _metrics_table(runs),
+        _labelled_table(run.labelled),
         "<h2>By question type</h2>",
         _img(_type_plot(runs), "per-type metrics"),
         _type_table(run.main),
@@ -61,6 +66,9 @@ def render_report(run: EvalRun, items: Sequence[EvalItem]) -> str:
         _img(_latency_plot(runs), "latency histogram"),
         _latency_table(runs),
         f"<h2>Failing questions ({len(fails)} of {len(judgements)}, mode {escape(run.main.mode)})</h2>",
+        f"<p class='muted'>{hidden} failing test-split questions are not shown: read failures on dev.</p>"
+        if hidden
+        else "",
         _failing_table(fails, run.main.rows, items),
         "</body></html>",
     ]
@@ -87,13 +95,36 @@ def _run_info(info: Mapping[str, Any]) -> str:
 
 
 def _metrics_table(runs: Sequence[RunResult]) -> str:
-    head = "".join(f"<th>{escape(_label(r, i == 0))}</th>" for i, r in enumerate(runs))
+    """Return the headline metrics with one column per split (test, dev, then the whole set) and mode."""
+    present = {split for r in runs for split in r.metrics.get("splits", {})}
+    splits = [s for s in ("test", "dev") if s in present] + ["all"]
+    groups = "".join(f"<th colspan='{len(runs)}'>{'whole set' if s == 'all' else s}</th>" for s in splits)
+    head = "".join(f"<th>{escape(_label(r, i == 0))}</th>" for _ in splits for i, r in enumerate(runs))
     rows = []
     for name in (*HEADLINE, *_EXTRA_ROWS, "n", "n_answerable", "n_unanswerable", "n_statements", "errors"):
         hint = " (lower is better)" if name in LOWER_IS_BETTER else ""
-        cells = "".join(f"<td class='num'>{_fmt(r.metrics.get(name))}</td>" for r in runs)
+        cells = "".join(
+            f"<td class='num'>{_fmt(split_metrics(r.metrics, s).get(name))}</td>" for s in splits for r in runs
+        )
         rows.append(f"<tr><th>{escape(name)}{hint}</th>{cells}</tr>")
-    return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
+    table = f"<table><tr><th></th>{groups}</tr><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class='wide'>{table}</div>"
+
+
+def _labelled_table(labelled: Mapping[str, Any]) -> str:
+    """Return the labelled sets' scores, one row per set and split (empty when none were scored)."""
+    rows = []
+    for name, splits in labelled.items():
+        for split, scores in splits.items():
+            shown = ", ".join(f"{escape(k)} {_fmt(v)}" for k, v in scores.items())
+            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(split)}</td><td>{shown}</td></tr>")
+    if not rows:
+        return ""
+    return (
+        "<h2>Labelled sets</h2><p class='muted'>support: the verifier on (statement, passage) pairs; "
+        "selection: nDCG of the answerer's sentence ranking; briefing: section precision of drafted notes.</p>"
+        f"<table><tr><th>set</th><th>split</th><th>scores</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _type_table(result: RunResult) -> str:

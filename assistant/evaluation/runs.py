@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,12 @@ class EvalRun:
     info: dict[str, Any]
     main: RunResult
     baselines: tuple[RunResult, ...]
+    labelled: dict[str, Any] = field(default_factory=dict)  # labelled-set scores by set and split
 
     def metrics_json(self) -> dict[str, Any]:
         """Return the content of metrics.json."""
         baselines = {b.mode: b.metrics for b in self.baselines}
-        return {"run": self.info, "metrics": self.main.metrics, "baselines": baselines}
+        return {"run": self.info, "metrics": self.main.metrics, "baselines": baselines, "labelled": self.labelled}
 
 
 def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
