@@ -52,10 +52,16 @@ def written(chosen: EvalSet, pattern: str) -> Iterator[dict[str, Any]]:
 def build_questions(chosen: EvalSet) -> None:
     """Merge the writers' questions; each question's split is that of its documents (all must agree)."""
     splits = document_splits(chosen)
+    records = list(written(chosen, "questions-*.jsonl"))
+    # A question about no document (an off-topic unanswerable one) is in its writer's split: each writer
+    # ("w1" of "w1-048") read only documents of one split.
+    by_writer: dict[str, set[str]] = {}
+    for r in records:
+        by_writer.setdefault(r["id"].split("-")[0], set()).update(splits[d] for d in r.get("documents", []))
     rows = []
-    for r in written(chosen, "questions-*.jsonl"):
+    for r in records:
         docs = sorted({*r.get("documents", []), *(e["source"] for e in r.get("evidence", []))})
-        found = {splits[d] for d in docs}
+        found = {splits[d] for d in docs} or set(by_writer[r["id"].split("-")[0]])
         if len(found) != 1:
             raise SystemExit(f"{r['id']}: documents {docs} are not all in one split ({found})")
         r = {**r, "split": found.pop(), "documents": docs}
@@ -146,14 +152,15 @@ def build_candidates(chosen: EvalSet, out: Path) -> None:
         passages, sentences, seen = [], [], set()
         for h in hits:
             c = h.chunk
-            passages.append({"chunk_id": c.id, "source": c.source, "title": c.title, "start": c.start,
-                             "text": c.text, "score": round(h.score, 4)})  # fmt: skip
+            passages.append({"chunk_id": c.id, "doc_id": c.doc_id, "source": c.source, "title": c.title,
+                             "start": c.start, "text": c.text, "score": round(h.score, 4)})  # fmt: skip
             for u in units(c.text):
-                span = (c.source, c.start + u.start, c.start + u.end)
+                # Offsets are into the chunk's document; a news feed file holds several documents.
+                span = (c.doc_id, c.start + u.start, c.start + u.end)
                 if span not in seen:
                     seen.add(span)
-                    sentences.append({"n": len(sentences) + 1, "source": c.source, "start": span[1],
-                                      "end": span[2], "text": u.text})  # fmt: skip
+                    sentences.append({"n": len(sentences) + 1, "doc_id": c.doc_id, "source": c.source,
+                                      "start": span[1], "end": span[2], "text": u.text})  # fmt: skip
         records.append({"id": item.id, "split": item.split, "question": item.question, "answer": item.answer,
                         "passages": passages, "sentences": sentences})  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
@@ -179,10 +186,8 @@ def build_selection(chosen: EvalSet, labels_dir: Path, candidates_dir: Path) -> 
                 raise SystemExit(f"{r['id']}: not labelled")
             mark = labels[r["id"]]
             grade = {n: "answers" for n in mark.get("answers", [])} | {n: "context" for n in mark.get("context", [])}
-            sentences = [
-                {k: s[k] for k in ("source", "start", "end", "text")} | {"label": grade.get(s["n"], "unrelated")}
-                for s in r["sentences"]
-            ]
+            keys = ("doc_id", "source", "start", "end", "text")
+            sentences = [{k: s[k] for k in keys} | {"label": grade.get(s["n"], "unrelated")} for s in r["sentences"]]
             rows.append({k: r[k] for k in ("id", "split", "question", "passages")} | {"sentences": sentences})
     write_jsonl(chosen.labelled / SELECTION_FILE, rows)  # type: ignore[operator]
     print(f"{SELECTION_FILE}: {len(rows)} questions")

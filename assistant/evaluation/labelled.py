@@ -106,7 +106,7 @@ def selection_hits(record: Mapping[str, Any]) -> list[Hit]:
     for rank, p in enumerate(record["passages"], start=1):
         chunk = Chunk(
             id=str(p["chunk_id"]),
-            doc_id=str(p["source"]),
+            doc_id=str(p["doc_id"]),
             text=str(p["text"]),
             start=int(p["start"]),
             end=int(p["start"]) + len(str(p["text"])),
@@ -129,22 +129,22 @@ def ndcg(gains: Sequence[float], ideal: Sequence[float], k: int) -> float | None
 def ranked_gains(assistant: Assistant, record: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     """Return the grades of the answerer's sentence ranking of the record's passages, and all grades."""
     hits = selection_hits(record)
-    labels = {(s["source"], int(s["start"]), int(s["end"])): GRADES[s["label"]] for s in record["sentences"]}
+    labels = {(s["doc_id"], int(s["start"]), int(s["end"])): GRADES[s["label"]] for s in record["sentences"]}
     ranked = assistant.extractive().assess(str(record["question"]), hits).ranked
     gains = []
     for c in ranked:
         chunk = hits[c.hit].chunk
         start, end = chunk.start + c.unit.start, chunk.start + c.unit.end
-        gains.append(_grade(labels, chunk.source, start, end))
+        gains.append(_grade(labels, chunk.doc_id, start, end))
     return gains, list(labels.values())
 
 
-def _grade(labels: Mapping[tuple[str, int, int], int], source: str, start: int, end: int) -> float:
-    """Return the grade of the labelled sentence that overlaps [start, end) most (0 when none does)."""
+def _grade(labels: Mapping[tuple[str, int, int], int], doc_id: str, start: int, end: int) -> float:
+    """Return the grade of the labelled sentence of document `doc_id` that overlaps [start, end) most (0: none)."""
     best, best_overlap = 0.0, 0
-    for (s, a, b), grade in labels.items():
+    for (d, a, b), grade in labels.items():
         overlap = min(b, end) - max(a, start)
-        if s == source and overlap > best_overlap:
+        if d == doc_id and overlap > best_overlap:
             best, best_overlap = float(grade), overlap
     return best
 
