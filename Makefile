@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast check lint ingest bench clean
+.PHONY: run test test-fast check lint ingest eval bench clean
 
 run: $(VENV)/.stamp-app
 	$(BIN)/python app.py
@@ -24,6 +24,11 @@ lint: $(VENV)/.stamp-test
 
 ingest: $(VENV)/.stamp-app
 	$(BIN)/assistant ingest
+
+# The seed and library sets, dev and test side by side; exits non-zero below a test floor (eval/floors.json).
+eval: $(VENV)/.stamp-app
+	$(BIN)/assistant eval --set seed --out eval/runs/seed
+	$(BIN)/assistant eval --set library --out eval/runs/library
 
 $(VENV)/.stamp-app: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
