@@ -43,6 +43,11 @@ class Support:
     overlap: float
     missing: tuple[str, ...]  # numbers or names of the statement absent from the cited passages
 
+    @property
+    def verified(self) -> bool:
+        """The verifier's operating point: a close enough match that states nothing the passages lack."""
+        return self.score >= VERIFIED_AT and not self.missing
+
 
 def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: EmbeddingService) -> tuple[Statement, ...]:
     """Return `statements` with support marks; citations of chunks not in `hits` are removed first."""
@@ -54,7 +59,7 @@ def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: Emb
             out.append(replace(statement, citations=(), support="unverified", support_score=0.0))
             continue
         result = support(statement.text, citations, chunks, embeddings)
-        label: SupportLabel = "verified" if result.score >= VERIFIED_AT and not result.missing else "unverified"
+        label: SupportLabel = "verified" if result.verified else "unverified"
         if result.missing and any(numbers(_span(c, chunks)) for c in citations) and _numbers_only(result.missing):
             label = "contradicted"  # the passage gives a different number for what the statement says
         out.append(replace(statement, citations=citations, support=label, support_score=round(result.score, 4)))

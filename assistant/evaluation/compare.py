@@ -114,6 +114,7 @@ def compare_runs(a: LoadedRun, b: LoadedRun, split: str = "all") -> Comparison:
     )
     mine_a = [q for q in a.passed if a.in_split(q, split)]
     mine_b = [q for q in b.passed if b.in_split(q, split)]
+    set_a, set_b = set(mine_a), set(mine_b)
     flips = tuple(
         Flip(qid, b.types[qid], b.questions[qid], b.passed[qid])
         for qid in mine_a
@@ -125,8 +126,8 @@ def compare_runs(a: LoadedRun, b: LoadedRun, split: str = "all") -> Comparison:
         b=b,
         deltas=deltas,
         flips=flips,
-        only_in_a=tuple(q for q in mine_a if q not in set(mine_b)),
-        only_in_b=tuple(q for q in mine_b if q not in set(mine_a)),
+        only_in_a=tuple(q for q in mine_a if q not in set_b),
+        only_in_b=tuple(q for q in mine_b if q not in set_a),
     )
 
 

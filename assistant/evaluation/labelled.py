@@ -62,15 +62,14 @@ def support_scores(assistant: Assistant, records: Sequence[Mapping[str, Any]]) -
     The score ranks a pair with a number or name the passage lacks below every other, as the verifier's
     label does: it never verifies such a statement.
     """
-    from assistant.answering.verify import VERIFIED_AT, support
+    from assistant.answering.verify import support
 
     out = []
     for r in records:
         passage = str(r["passage"])
         citation = Citation(1, "p", str(r.get("source", "")), "", None, 0, len(passage))
         result = support(str(r["statement"]), [citation], {"p": passage}, assistant.embeddings)
-        verified = result.score >= VERIFIED_AT and not result.missing
-        out.append((result.score - (1.0 if result.missing else 0.0), verified))
+        out.append((result.score - (1.0 if result.missing else 0.0), result.verified))
     return out
 
 
