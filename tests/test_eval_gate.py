@@ -1,7 +1,7 @@
 """Regression gate: the seed eval set, default mode, must stay above its test-split floors in eval/floors.json.
 
-The library set's floors are checked by `assistant eval --set library` (it indexes 50 documents, too long
-for every test run); this file checks that they are well formed.
+The library set's floors are checked by `assistant eval --set library` and by the slow test below
+(indexing its 58 documents takes about 7 minutes on 2 cores, too long for every run: `pytest -m slow`).
 """
 
 from __future__ import annotations
@@ -64,3 +64,25 @@ def test_eval_ran_every_question_without_errors(gate_metrics: dict[str, Any]) ->
     n_questions = sum(1 for line in DATASET.read_text("utf-8").splitlines() if line.strip())
     assert gate_metrics["n"] == n_questions
     assert gate_metrics["errors"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.eval
+def test_library_test_split_stays_above_its_floors(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from assistant.config import load_settings
+    from assistant.ingest.update import ingest
+    from assistant.pipeline import Assistant
+
+    library = SETS["library"]
+    settings = load_settings(
+        Path("/nonexistent/assistant.toml"),
+        environ={},
+        corpus_dir=REPO / library.corpus,
+        index_dir=tmp_path_factory.mktemp("library-index"),
+    )
+    ingest(settings)
+    run = evaluate(
+        Assistant.from_settings(settings), REPO / library.questions, tmp_path_factory.mktemp("lib"), baselines=False
+    )
+    failures = below_floors(run.main.metrics, _floors()["library"])
+    assert not failures, "eval regression on the library (eval/floors.json):\n" + "\n".join(failures)
