@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sklearn.metrics import roc_auc_score
 
 from assistant.evaluation.evalset import SPLITS, DatasetError
-from assistant.evaluation.metrics import holds_quote, normalise
+from assistant.evaluation.metrics import holds_quote
 from assistant.types import Chunk, Citation, Hit
 
 if TYPE_CHECKING:
@@ -182,8 +182,8 @@ def section_judgements(note_sections: Sequence[tuple[str, str, str]], record: Ma
 
 
 def _same_text(labelled: str, quoted: str) -> bool:
-    a, b = normalise(labelled), normalise(quoted)
-    return holds_quote(b, a) or holds_quote(a, b)
+    # holds_quote normalises both sides; either may be the longer (a note quotes part of a sentence, or more).
+    return holds_quote(quoted, labelled) or holds_quote(labelled, quoted)
 
 
 def eval_briefing(assistant: Assistant, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

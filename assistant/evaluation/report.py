@@ -46,8 +46,9 @@ def render_report(run: EvalRun, items: Sequence[EvalItem]) -> str:
     judgements = judge_all(run.main.rows, items)
     # Test questions are for reporting: their failures are counted, not shown, so no one tunes on them.
     split_of = {item.id: item.split for item in items}
-    fails = [j for j in failing(judgements) if split_of[j.id] != "test"]
-    hidden = sum(1 for j in failing(judgements) if split_of[j.id] == "test")
+    all_fails = failing(judgements)
+    fails = [j for j in all_fails if split_of[j.id] != "test"]
+    hidden = len(all_fails) - len(fails)
     info = run.info
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
