@@ -12,7 +12,10 @@ from assistant.answering.terms import STOPWORDS, content_stems, names, numbers, 
 _CLAUSE = r"(?:^\s*|\band\s+|\bor\s+|[,;]\s*)"
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(
-        r"\bhow (?:many|much)\b|\b(?:what|which) (?:share|proportion|percentage|number|amount)\b", re.I
+        r"\bhow (?:many|much|large|big|long|old|high|far)\b"
+        r"|\b(?:what|which) (?:share|proportion|percentage|number|amount)\b"
+        r"|\b(?:maximum|minimum|highest|lowest) (?:prison |jail )?(?:penalty|sentence|fine|term|cap|amount)\b",
+        re.I,
     )),
     ("when", re.compile(
         rf"{_CLAUSE}(?:since |until )?whens?\b|\b(?:what|which) (?:dates?|years?|months?|days?)\b|\bdeadline\b", re.I

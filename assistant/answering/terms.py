@@ -41,7 +41,8 @@ _NUMBER_WORDS = {
 # "first" is left out: "in the first place" is an idiom far more often than a rank.
 _ORDINAL_WORDS = {
     "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "fifteenth": 15, "twentieth": 20, "thirtieth": 30,
+    "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "hundredth": 100,
 }  # fmt: skip
 _TENS_UNITS = re.compile(
     r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s\-](one|two|three|four|five|six|seven|eight|nine)\b",

@@ -1,0 +1,78 @@
+"""Legal and report text: clauses under a named instrument, ordinals and written numbers, several-part
+questions, penalties and tables of contents (issue 16, deliverable 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.evidence import TermStats, has_answer_type, mismatch, rank
+from assistant.answering.question import analyse
+from assistant.answering.sentences import units
+from assistant.embedding.service import EmbeddingService
+from assistant.types import Chunk, Hit
+
+CONVENTION = "Convention concerning decent work for domestic workers (Domestic Workers Convention, 2011)"
+
+
+def _hit(text: str, title: str = "", rank_: int = 1) -> Hit:
+    return Hit(Chunk(f"c{rank_}", f"d{rank_}", text, 0, len(text), title=title), score=1.0, rank=rank_)
+
+
+def test_the_clause_that_answers_outranks_a_preamble_repeating_the_instruments_name(retriever) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Preamble The General Conference of the International Labour Organization, recalling the Domestic "
+        "Workers Convention and the relevant international labour standards for domestic workers, adopts this "
+        "Convention, which may be cited as the Domestic Workers Convention, 2011.\n"
+        "Article 10 Each Member shall take measures towards ensuring equal treatment between domestic workers "
+        "and workers generally in relation to normal hours of work.\n"
+        "Weekly rest shall be at least 24 consecutive hours."
+    )
+    hits = [_hit(text, CONVENTION)]
+    question = analyse("How much weekly rest does the ILO Domestic Workers Convention 2011 guarantee?")
+    stats = TermStats([text, "unrelated passage on fisheries", "another on ports and vessels"])
+    ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
+    best = next(c for c in ranked if c.quotable)
+    assert best.unit.text.startswith("Weekly rest shall be at least 24 consecutive hours")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        (
+            "How many ratifications are needed for the Protocol to enter into force?",
+            "It shall enter into force on the ninetieth day after the deposit of the fortieth instrument of"
+            " ratification.",
+        ),
+        ("How many people were displaced?", "Some one million people were displaced by the floods."),
+        (
+            "What is the maximum prison sentence for smuggling?",
+            "A person who commits the offence is liable to imprisonment for 25 years.",
+        ),
+    ],
+)
+def test_ordinals_written_numbers_and_penalties_answer_a_count(question: str, sentence: str) -> None:
+    q = analyse(question)
+    assert "count" in q.kinds
+    assert has_answer_type(q, sentence)
+
+
+def test_a_penalty_question_is_not_answered_by_a_clause_without_one() -> None:
+    q = analyse("What is the maximum prison sentence for migrant smuggling under Greek law?")
+    assert not has_answer_type(q, "The law on the entry of aliens regulates the smuggling of migrants.")
+
+
+def test_a_passage_holding_one_of_several_asked_years_may_answer_its_part() -> None:
+    nauru = Chunk("c", "d", "In November 2012, 387 men were held on Nauru in leaking tents.", 0, 62)
+    two_parts = analyse("How many were held on Nauru in November 2012 and on Manus Island in November 2017?")
+    assert mismatch(two_parts, nauru) == ""
+    one_part = analyse("How many were held on Nauru in November 2017?")
+    assert mismatch(one_part, nauru) == "do not mention 2017"
+
+
+def test_table_of_contents_lines_are_never_quoted() -> None:
+    from assistant.answering.evidence import Candidate
+
+    toc = "Article 5 Criminal liability of migrants ........................ 12"
+    unit = units(toc)[0]
+    candidate = Candidate(0, unit, 1.0, 1.0, (), 1.0, 1.0, 1.0, True, True, 1.0, "")
+    assert not candidate.quotable
