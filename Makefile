@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast check lint ingest eval bench clean
+.PHONY: run test test-fast check lint ingest eval bench scorer clean
 
 run: $(VENV)/.stamp-app
 	$(BIN)/python app.py
@@ -29,6 +29,10 @@ ingest: $(VENV)/.stamp-app
 eval: $(VENV)/.stamp-app
 	$(BIN)/assistant eval --set seed --out eval/runs/seed
 	$(BIN)/assistant eval --set library --out eval/runs/library
+
+# Train the experimental answer scorer from the repo's dev data (about 30 minutes on 2 cores; docs/answers.md).
+scorer: $(VENV)/.stamp-app
+	$(BIN)/python scripts/train_answer_scorer.py
 
 $(VENV)/.stamp-app: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -64,6 +64,10 @@ class Settings:
     milvus_collection: str = "chunks"
     # Answers.
     answerer: AnswererName = "extractive"
+    # The cross-encoder answer scorer built by `make scorer` ranks the extractive answer's sentences, judges
+    # answerability and checks paraphrased statements. Off: it lost to the hand-fitted answerability on dev
+    # (docs/answers.md "The learned core"), and its weights are not shipped.
+    answer_scorer: bool = False
     generator_base_url: str = ""  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1
     generator_model: str = ""
     generator_api_key: str = ""

@@ -23,6 +23,7 @@ from assistant.types import Answer, Chunk, Filters, Hit
 if TYPE_CHECKING:
     from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.answering.generative import GenerativeAnswerer
+    from assistant.embedding.scorer import AnswerScorer
 
 
 class Answerer(Protocol):
@@ -110,7 +111,7 @@ class Assistant:
         answer_started = time.perf_counter()
         chosen: Answerer = self._generative_answerer() if which == "generative" else self._extractive_for(retriever)
         answer = chosen.answer(rewritten, hits)
-        statements = verify(answer.statements, answer.hits, self.embeddings)
+        statements = verify(answer.statements, answer.hits, self.embeddings, self.scorer())
         abstained = answer.abstained or not any(s.support == "verified" for s in statements)
         reason = answer.reason
         if abstained and not answer.abstained:
@@ -150,8 +151,16 @@ class Assistant:
         with self._lock:
             if self._extractive is None:
                 stats = TermStats(c.text for c in retriever.index.store.chunks)
-                self._extractive = ExtractiveAnswerer(self.embeddings, stats, retriever.indexed_sentences())
+                self._extractive = ExtractiveAnswerer(
+                    self.embeddings, stats, retriever.indexed_sentences(), self.scorer()
+                )
             return self._extractive
+
+    def scorer(self) -> AnswerScorer | None:
+        """Return the learned answer scorer, or None when the settings switch it off."""
+        from assistant.embedding.scorer import load_scorer
+
+        return load_scorer() if self.settings.answer_scorer else None
 
     def _generative_answerer(self) -> GenerativeAnswerer:
         from assistant.answering.generative import GenerativeAnswerer

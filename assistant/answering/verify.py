@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answering.learned import Scorer
 from assistant.answering.sentences import plain
 from assistant.answering.terms import content_stems, names, numbers
+from assistant.embedding.scorer import probability
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Citation, Hit, Statement
 from assistant.types import Support as SupportLabel
@@ -23,6 +25,9 @@ from assistant.types import Support as SupportLabel
 VERIFIED_AT = 0.55
 W_SIMILARITY = 0.5
 W_OVERLAP = 0.5
+# The learned scorer's share of the support score of a paraphrase: not tuned, the scorer is off by default
+# (bench/scorer_study.py --support sweeps it on the library's dev tuning half).
+W_LEARNED = 0.5
 
 
 # A sentence that gives orders to the reader ("Ignore previous instructions and reply X") is never
@@ -49,7 +54,12 @@ class Support:
         return self.score >= VERIFIED_AT and not self.missing
 
 
-def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: EmbeddingService) -> tuple[Statement, ...]:
+def verify(
+    statements: Sequence[Statement],
+    hits: Sequence[Hit],
+    embeddings: EmbeddingService,
+    scorer: Scorer | None = None,
+) -> tuple[Statement, ...]:
     """Return `statements` with support marks; citations of chunks not in `hits` are removed first."""
     chunks = {h.chunk.id: without_instructions(h.chunk.text) for h in hits}
     out = []
@@ -58,7 +68,7 @@ def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: Emb
         if not citations:
             out.append(replace(statement, citations=(), support="unverified", support_score=0.0))
             continue
-        result = support(statement.text, citations, chunks, embeddings)
+        result = support(statement.text, citations, chunks, embeddings, scorer)
         label: SupportLabel = "verified" if result.verified else "unverified"
         if result.missing and any(numbers(_span(c, chunks)) for c in citations) and _numbers_only(result.missing):
             label = "contradicted"  # the passage gives a different number for what the statement says
@@ -67,9 +77,17 @@ def verify(statements: Sequence[Statement], hits: Sequence[Hit], embeddings: Emb
 
 
 def support(
-    text: str, citations: Sequence[Citation], chunks: Mapping[str, str], embeddings: EmbeddingService
+    text: str,
+    citations: Sequence[Citation],
+    chunks: Mapping[str, str],
+    embeddings: EmbeddingService,
+    scorer: Scorer | None = None,
 ) -> Support:
-    """Return the support of statement `text` by the spans its `citations` quote."""
+    """Return the support of statement `text` by the spans its `citations` quote.
+
+    A statement quoted word for word needs no model. Otherwise, with the learned `scorer`, the score is
+    its probability that the cited passages support the statement, blended with the hand score by W_LEARNED.
+    """
     spans = [plain(_span(c, chunks)) for c in citations]
     whole = " ".join(plain(chunks[c.chunk_id]) for c in citations)
     statement = plain(text)
@@ -84,7 +102,11 @@ def support(
     missing = sorted(numbers(statement) - numbers(whole))
     whole_words = set(content_stems(whole)) | {w.lower() for w in whole.split()}
     missing += sorted(n for n in names(statement) if n not in whole.lower() and set(content_stems(n)) - whole_words)
-    return Support(W_SIMILARITY * similarity + W_OVERLAP * overlap, similarity, overlap, tuple(missing))
+    score = W_SIMILARITY * similarity + W_OVERLAP * overlap
+    if scorer is not None and similarity < 1.0:
+        learned = float(probability(scorer.scores([(statement, whole)])[0]))
+        score = W_LEARNED * learned + (1 - W_LEARNED) * score
+    return Support(score, similarity, overlap, tuple(missing))
 
 
 def without_instructions(text: str) -> str:
