@@ -24,18 +24,17 @@ W_CONTEXT = 0.10
 W_TYPE = 0.10
 W_FOCUS = 0.10
 W_NAMES = 0.05
-# Ranking: a pairwise logistic regression over FEATURES telling the unit that quotes the gold evidence from
-# the others, fitted on the library's dev questions that the answer scorer trains on (64, the fitting half
-# of scripts/scorer_pairs.py) by `bench/answer_study.py --fit` (dev run of 2026-12-07: 5-fold cross-validated
-# top-1 gold 0.633 against 0.531 for the weights fitted on the seed set before; docs/answers.md "Ranking models").
+# Ranking: a logistic regression over FEATURES telling the unit that quotes the gold evidence from the
+# others, fitted on eval/questions.jsonl by `bench/answer_study.py --fit` (docs/answers.md "Ranking models").
+# A refit on the library's dev questions rose on dev and not on test (issue 16): it was not kept.
 FEATURES = (
     "dense", "coverage", "context", "answer_type", "focus", "names", "hit_prior", "dense_gap", "coverage_gap",
-    "novelty", "length", "intro", "asked",
+    "novelty", "length", "intro",
 )  # fmt: skip
-RANK_WEIGHTS = (2.58, -1.75, 3.22, 0.86, 1.33, 3.47, 0.98, 2.58, -1.75, -3.39, -0.67, -4.74, 3.19)
+RANK_WEIGHTS = (2.17, 1.50, 2.40, 0.42, 3.62, 2.46, 1.13, 2.17, 1.50, 0.25, -1.16, -5.12)
 RANK_BIAS = 0.0
 # Passage choice: the answer quotes one passage unless the question needs more; a logistic regression
-# over PASSAGE_FEATURES fitted like RANK_WEIGHTS (same run: cross-validated top-1 0.633 against 0.612).
+# over PASSAGE_FEATURES fitted like RANK_WEIGHTS (`bench/answer_study.py --fit`, docs/answers.md "Ranking models").
 PASSAGE_FEATURES = ("hit_prior", "retrieval_ratio", "best_unit", "context", "names", "mismatch")
 PASSAGE_WEIGHTS = (0.11, 3.23, 3.89, 2.60, 0.48, -2.29)
 # Units embedded per question: MiniLM costs ~10-30 ms a sentence on 2 cores, so only the lexically
@@ -226,8 +225,8 @@ def has_answer_type(question: Question, text: str) -> bool:
 
 
 # One unit of a hit with its lexical features: (hit index, unit, coverage, chunk coverage, answer type,
-# focus held, names found, mismatch, asked coverage).
-_Row = tuple[int, Unit, float, float, bool, bool, float, str, float]
+# focus held, names found, mismatch).
+_Row = tuple[int, Unit, float, float, bool, bool, float, str]
 
 
 def rank(
@@ -271,11 +270,6 @@ def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Ro
     rows: list[_Row] = []
     seen: set[str] = set()
     for i, hit in enumerate(hits):
-        # The question's terms that name the passage's source ("the ILO Domestic Workers Convention") tell
-        # its sentences apart no better than chance: a preamble repeats them, the answering clause does not.
-        naming = set(content_stems(identity(hit.chunk)))
-        asked = {s: w for s, w in weights.items() if s not in naming} or weights
-        asked_total = sum(asked.values()) or 1.0
         described = chunk_context(hit.chunk)
         chunk_cover = coverage(described)
         lowered = described.lower()
@@ -288,18 +282,16 @@ def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Ro
                 continue
             seen.add(key)
             stems = set(content_stems(unit.text))
-            held = holds(stems)
             rows.append(
                 (
                     i,
                     unit,
-                    sum(weights[s] for s in held) / total,
+                    sum(weights[s] for s in holds(stems)) / total,
                     chunk_cover,
                     has_answer_type(question, unit.text),
                     focus_stems <= stems,
                     names_found,
                     why_not,
-                    sum(asked[s] for s in held if s in asked) / asked_total,
                 )
             )
     return rows
@@ -334,7 +326,7 @@ def _dense(
 
 def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_cover: float) -> Candidate:
     """Return the scored candidate of one row; `d` is its cosine, the tops are the question's best rows'."""
-    i, unit, cover, context, typed, focused, named, why_not, asked = row
+    i, unit, cover, context, typed, focused, named, why_not = row
     relevance = (
         W_DENSE * d
         + W_COVERAGE * cover
@@ -358,7 +350,6 @@ def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_co
         len(stems - set(question.stems)) / len(stems) if stems else 0.0,
         math.log1p(len(unit.text)) / 6,
         float(unit.intro),
-        asked,
     )
     score = RANK_BIAS + sum(w * f for w, f in zip(RANK_WEIGHTS, features, strict=True))
     return Candidate(i, unit, score, relevance, features, d, cover, context, typed, focused, named, why_not)

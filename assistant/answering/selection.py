@@ -27,9 +27,6 @@ from assistant.types import Chunk, Hit
 SAME_MARGIN = 2.5
 OTHER_MARGIN = 4.0
 PART_MARGIN = 3.0
-# Other passages searched for a sentence giving a missing part (was 3; 5 measured the same on the dev sets and
-# answers "Where and when was the Athens workshop held?" in full: docs/answers.md "The learned core").
-PART_PASSAGES = 5
 
 # A sentence is added when it holds at least this share (IDF-weighted) of the question's asked terms that
 # no chosen sentence holds, and scores within ASPECT_MARGIN of the best; from another document it must
@@ -86,8 +83,7 @@ def select(
         if any(has_answer_type(part_q, c.unit.text) for c in chosen):
             continue
         # The answer's own passage may complete it whatever the score; another passage must score close.
-        nearby = [(c, PART_MARGIN) for p in others[:PART_PASSAGES] for c in p.candidates]
-        pool = [(c, 99.0) for c in home.candidates] + nearby
+        pool = [(c, 99.0) for c in home.candidates] + [(c, PART_MARGIN) for p in others[:3] for c in p.candidates]
         extra = next((c for c, m in pool if admissible(c, m) and has_answer_type(part_q, c.unit.text)), None)
         if extra is not None:
             chosen.append(extra)
