@@ -19,7 +19,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from answer_study import _at  # noqa: E402
 from scorer_pairs import fitting_questions, tuning_documents  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
@@ -47,7 +49,7 @@ VARIANTS = [
 ]
 
 
-def thresholds(fits: list[float]) -> list[float]:
+def thresholds() -> list[float]:
     return [round(0.02 * i, 2) for i in range(1, 50)]
 
 
@@ -96,7 +98,7 @@ def report(
     """Print the variant's best thresholds: by pass rate, and the best key facts with false abstention <= 0.08."""
     by_id = {i.id: i for i in items}
     sweep = []
-    for t in thresholds(fits):
+    for t in thresholds():
         metrics = aggregate([judge(_at(r, f, t), by_id[r["id"]]) for r, f in zip(rows, fits, strict=True)])
         sweep.append((t, metrics))
     answerable = [f for f, i in zip(fits, items, strict=True) if i.answerable]
@@ -149,13 +151,6 @@ def _operating_point(scores: list[float], gold: list[bool], precision: float) ->
         if chosen and sum(chosen) / len(chosen) >= precision:
             return t, sum(chosen) / len(chosen), sum(chosen) / positives
     return None
-
-
-def _at(row: dict[str, Any], fit: float, threshold: float) -> dict[str, Any]:
-    """Return `row` as it would be with abstention below `threshold`."""
-    if fit >= threshold and not row["abstained"]:
-        return row
-    return {**row, "abstained": True, "statements": [], "citations": [], "answer": row.get("reason", "")}
 
 
 if __name__ == "__main__":
