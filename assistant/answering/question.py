@@ -58,7 +58,12 @@ _FOCUS = (
     re.compile(r"^\s*(?:what|which)\s+([a-z\-]+)\s+([a-z\-]+ed)\b", re.I),
     re.compile(r"^\s*what\s+(?:is|was|are|were)\s+the\s+((?:[a-z\-]+\s+)?[a-z\-]+)\s+(?:of|for)\b", re.I),
     re.compile(rf"^\s*who\s+(?!{_AUX}\b)([a-z\-]+)\b", re.I),
-    re.compile(r"^\s*how\s+many\s+((?:[a-z\-]+\s+){0,2}?[a-z\-]+)\s+(?:\w+\s+){0,6}?([a-z]+ed)\b", re.I),
+    # "How many ... were deployed": the participle; "need", "exceed" and the like only end like one.
+    re.compile(
+        r"^\s*how\s+many\s+((?:[a-z\-]+\s+){0,2}?[a-z\-]+)\s+(?:\w+\s+){0,6}?"
+        r"(?!(?:need|exceed|proceed|succeed|feed|seed|speed|bleed|breed|indeed)\b)([a-z]+ed)\b",
+        re.I,
+    ),
     # "What were the four sessions planned ...": the things counted.
     re.compile(
         r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?!(?:days|weeks|months|years)\b)([a-z\-]+s)\b",
