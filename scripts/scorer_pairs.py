@@ -31,6 +31,7 @@ from typing import Any
 import bm25s
 
 from assistant.answering.sentences import units
+from assistant.errors import LoadError
 from assistant.evaluation.labelled import read_records
 from assistant.evaluation.policyqa import policy_split
 from assistant.evaluation.sets import POLICYQA_SOURCE, SETS
@@ -65,9 +66,12 @@ def policyqa_pairs(source: Path, rng: random.Random) -> Iterator[Pair]:
     for policy in data:
         if policy_split(policy["title"], titles) != "dev":
             continue
-        sentences = [[p["context"][a:b] for a, b in sentence_spans(p["context"])] for p in policy["paragraphs"]]
+        spans_of = [sentence_spans(p["context"]) for p in policy["paragraphs"]]
+        sentences = [
+            [p["context"][a:b] for a, b in spans] for p, spans in zip(policy["paragraphs"], spans_of, strict=True)
+        ]
         for i, paragraph in enumerate(policy["paragraphs"]):
-            spans = sentence_spans(paragraph["context"])
+            spans = spans_of[i]
             for qa in paragraph["qas"]:
                 answer = qa["answers"][0]
                 a, b = answer["answer_start"], answer["answer_start"] + len(answer["text"])
@@ -119,7 +123,7 @@ class SentenceIndex:
                 continue
             try:
                 documents = load_file(path, source, catalog.get(source))
-            except Exception:  # noqa: BLE001 - a file the loaders refuse (a scan) has no units to offer
+            except LoadError:  # a file the loaders refuse (a scan) has no units to offer
                 continue
             for document in documents:
                 self.units += [(source, u.text) for u in units(document.text) if len(u.text) >= MIN_UNIT_CHARS]
@@ -154,7 +158,8 @@ def tuning_documents() -> set[str]:
     as many questions each; a question on documents of both halves counts in the tuning half.
     """
     dev = sorted(_dev_sources("library"), key=lambda d: hashlib.sha256(d.encode()).hexdigest())
-    load = {d: sum(d in r.get("documents", []) for r in library_dev()) for d in dev}
+    records = library_dev()
+    load = {d: sum(d in r.get("documents", []) for r in records) for d in dev}
     halves: tuple[set[str], set[str]] = (set(), set())
     for document in dev:
         smaller = min(halves, key=lambda h: sum(load[d] for d in h))
@@ -199,10 +204,10 @@ def fitting_questions(fitting: set[str] | None = None) -> list[dict[str, Any]]:
     """Return the library dev questions the scorer is trained on: all their documents are in the fitting half."""
     if fitting is None:
         fitting = _dev_sources("library") - tuning_documents()
-    return [r for r in library_dev() if set(r.get("documents", [])) <= fitting and _fitting_id(r, fitting)]
+    return [r for r in library_dev() if set(r.get("documents", [])) <= fitting and _fitting_id(r)]
 
 
-def _fitting_id(record: dict[str, Any], fitting: set[str]) -> bool:
+def _fitting_id(record: dict[str, Any]) -> bool:
     """A question naming no document is placed by its id's hash: half of them fit."""
     if record.get("documents"):
         return True

@@ -37,7 +37,7 @@ HELD_OUT = 0.05
 BUCKET = 50
 
 
-def batches(pairs: list[Pair], tokenizer: object, rng: random.Random) -> list[list[Pair]]:
+def batches(pairs: list[Pair], rng: random.Random) -> list[list[Pair]]:
     """Return the pairs in batches of similar length, the batches in random order."""
     order = list(pairs)
     rng.shuffle(order)
@@ -88,7 +88,6 @@ def main() -> int:
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
-    torch.set_num_threads(max(torch.get_num_threads(), 1))
     rng = random.Random(args.seed)
     pairs = all_pairs(args.seed)
     if args.limit:
@@ -115,7 +114,7 @@ def main() -> int:
     model.model.train()
     started, step, loss_sum = time.perf_counter(), 0, 0.0
     while step < steps:
-        for batch in batches(train, model.tokenizer, rng):
+        for batch in batches(train, rng):
             if step >= steps:
                 break
             target = torch.tensor([p.label for p in batch])

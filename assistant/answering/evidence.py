@@ -193,12 +193,12 @@ def mismatch(question: Question, chunk: Chunk) -> str:
     return "do not mention " + " or ".join(_display(n) for n in missing) if missing else ""
 
 
-_PARTS = re.compile(r"\b(?:and|or|each|both|compare[ds]?|differ)\b|,", re.I)
+_JOINED = re.compile(r"\b(?:and|or|each|both|compare[ds]?|differ)\b|,", re.I)
 
 
 def _several_parts(question: str) -> bool:
     """True when a question joins several things it asks about ("in 2012 and in 2017", "each")."""
-    return bool(_PARTS.search(question))
+    return bool(_JOINED.search(question))
 
 
 def _display(number: str) -> str:

@@ -65,10 +65,11 @@ def support_scores(assistant: Assistant, records: Sequence[Mapping[str, Any]]) -
     from assistant.answering.verify import support
 
     out = []
+    scorer = assistant.scorer()
     for r in records:
         passage = str(r["passage"])
         citation = Citation(1, "p", str(r.get("source", "")), "", None, 0, len(passage))
-        result = support(str(r["statement"]), [citation], {"p": passage}, assistant.embeddings, assistant.scorer())
+        result = support(str(r["statement"]), [citation], {"p": passage}, assistant.embeddings, scorer)
         out.append((result.score - (1.0 if result.missing else 0.0), result.verified))
     return out
 
