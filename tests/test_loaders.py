@@ -31,6 +31,36 @@ def test_pdf_keeps_page_numbers_and_drops_running_furniture(tmp_path: Path) -> N
     assert "worldwide" in doc.text  # the hyphen at the line end was joined
 
 
+BODY = [
+    "An agent whose registration is cancelled must not be registered within 5 years.",
+    "The Authority may caution a registered migration agent.",
+    "Penalty: 60 penalty units.",
+    "The Secretary must give the Commonwealth Ombudsman a report.",
+    "This Part does not apply to a lawyer giving legal advice.",
+]
+
+
+def test_pdf_drops_a_deep_running_header_and_keeps_table_rows(tmp_path: Path) -> None:
+    # An Act's header is six lines, the sixth the same on every page; a statistical annex's rows differ
+    # from one another only in their digits and sit at the page's edge.
+    pages = [
+        f"Part 3 Migration agents\nDivision 5\nSection 30{n}\nMigration Act 1958 {80 + n}\n"
+        f"Compilation No. 164 Compilation date: 21/02/2025\n{BODY[n - 1]}\n"
+        f"0{n}/01/2020 RO-0135{n} Italy Tunisia 1{n}\n0{n}/02/2020 RO-0136{n} Italy Tunisia 2{n}"
+        for n in range(1, 6)
+    ]
+    path = write_pdf(tmp_path / "act.pdf", pages)
+    [doc] = load_file(path, "act.pdf")
+    assert "Compilation No. 164" not in doc.text
+    assert "Migration Act 1958 8" not in doc.text
+    assert "Part 3 Migration agents" not in doc.text  # the same words heading every page
+    for n in range(1, 6):
+        assert f"RO-0135{n} Italy Tunisia 1{n}" in doc.text
+        assert f"RO-0136{n} Italy Tunisia 2{n}" in doc.text
+    for line in BODY:
+        assert line in doc.text
+
+
 def test_encrypted_pdf_with_empty_password_is_read(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "locked.pdf", PAGES, password="")
     [doc] = load_file(path, "locked.pdf")

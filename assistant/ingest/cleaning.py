@@ -82,22 +82,52 @@ def _ends_block(line: str) -> bool:
 
 
 def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
-    """Drop header/footer lines that recur on most pages (page furniture), and bare page numbers."""
+    """Drop the running headers and footers at the pages' edges, and page numbers there.
+
+    A line is furniture when, digits aside, it recurs at the top or bottom of most pages ("Migration Act
+    1958 83" sits fifth on every page of an Act), or when, word for word, it recurs at the edge of at least
+    one page in RUNNING_SHARE (a Part's title heads its pages only). A line whose digit-free form recurs
+    on its own page is a table row ("30/01/2020 RO-01356 Italy Tunisia 10"), never furniture.
+    """
     if len(pages) < min_pages:
         return pages
-    counts: Counter[str] = Counter()
-    for page in pages:
-        lines = [ln.strip() for ln in page.split("\n") if ln.strip()]
-        edge = set(lines[:3] + lines[-3:])
-        counts.update(_furniture_key(ln) for ln in edge)
-    threshold = max(min_pages, (len(pages) + 1) // 2)
-    repeated = {key for key, n in counts.items() if n >= threshold}
-    cleaned = []
-    for page in pages:
+    edges = [_edge_lines(page) for page in pages]
+    counts: Counter[str] = Counter()  # pages with the line at their edge, digits masked
+    exact: Counter[str] = Counter()  # the same, word for word
+    for page, edge in zip(pages, edges, strict=True):
         lines = page.split("\n")
-        kept = [ln for ln in lines if _furniture_key(ln.strip()) not in repeated and not _is_page_number(ln)]
+        counts.update({_furniture_key(lines[i].strip()) for i in edge})
+        exact.update({lines[i].strip().lower() for i in edge})
+    common = max(min_pages, (len(pages) + 1) // 2)
+    running = max(min_pages, int(len(pages) * RUNNING_SHARE))
+    cleaned = []
+    for page, edge in zip(pages, edges, strict=True):
+        lines = page.split("\n")
+        on_page = Counter(_furniture_key(ln.strip()) for ln in lines if ln.strip())
+        kept = []
+        for i, line in enumerate(lines):
+            key = _furniture_key(line.strip())
+            header = i in edge and on_page[key] == 1
+            recurs = header and exact[line.strip().lower()] >= running and len(_WORD.findall(line)) >= 2
+            if (header and counts[key] >= common) or recurs or (i in edge and _is_page_number(line)):
+                continue
+            kept.append(line)
         cleaned.append("\n".join(kept))
     return cleaned
+
+
+# Lines of a page's top and bottom where running headers and footers sit (an Act's header is six lines).
+EDGE_TOP = 8
+EDGE_BOTTOM = 4
+# A worded line at the edge of this share of the pages (and of min_pages) is a running header.
+RUNNING_SHARE = 0.05
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _edge_lines(page: str) -> set[int]:
+    """Return the indexes of the first EDGE_TOP and last EDGE_BOTTOM non-blank lines of `page`."""
+    filled = [i for i, line in enumerate(page.split("\n")) if line.strip()]
+    return set(filled[:EDGE_TOP] + filled[-EDGE_BOTTOM:])
 
 
 def drop_repeated_paragraphs(text: str, min_count: int = 2, max_len: int = 120) -> str:

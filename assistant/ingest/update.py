@@ -24,7 +24,8 @@ from assistant.ingest.chunking import CHUNKER_VERSION, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from assistant.types import Chunk, Document, Progress
 
-LOADER_VERSION = 1
+# 2: running headers are found in the first eight lines of a page, and table rows are no longer taken for them.
+LOADER_VERSION = 2
 
 
 @dataclass
