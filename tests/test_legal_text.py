@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.evidence import TermStats, has_answer_type, mismatch, rank
-from assistant.answering.question import analyse
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.question import analyse, year_conflict
 from assistant.answering.sentences import units
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Chunk, Hit
@@ -77,3 +78,50 @@ def test_table_of_contents_lines_are_never_quoted() -> None:
     unit = units(toc)[0]
     candidate = Candidate(0, unit, 1.0, 1.0, (), 1.0, 1.0, 1.0, True, True, 1.0, "")
     assert not candidate.quotable
+
+
+@pytest.mark.parametrize(
+    ("question", "answers", "does_not"),
+    [
+        (
+            "How large a fine in rupees does the Foreigners Act impose on an employer?",
+            "shall be punished with imprisonment and with fine up to one million rupees.",
+            "(2) No one shall knowingly employ a person who has no permission to stay in Pakistan.",
+        ),
+        (
+            "What is the annual budget allocated to GRETA?",
+            "GRETA has an annual budget of EUR 1.2 million.",
+            "GRETA shall be composed of a minimum of 10 members and a maximum of 15 members.",
+        ),
+        (
+            "What is the maximum prison sentence for migrant smuggling under Greek law?",
+            "A person who smuggles migrants is liable to imprisonment for 25 years.",
+            "Law 2603 of 1953 ratifying Decision No. 487 of the Council of Ministers.",
+        ),
+        (
+            "How many days could Pakistani passport holders stay in the Netherlands?",
+            "They may stay for a period not exceeding ninety days.",
+            "(2) Holders of valid Pakistan passports shall be free to travel to the Netherlands.",
+        ),
+    ],
+)
+def test_an_amount_of_money_or_time_is_asked_for_not_any_number(question: str, answers: str, does_not: str) -> None:
+    q = analyse(question)
+    assert has_answer_type(q, answers)
+    assert not has_answer_type(q, does_not)
+
+
+def test_a_question_on_one_month_is_not_answered_by_a_sentence_on_another(retriever) -> None:  # type: ignore[no-untyped-def]
+    question = "How many migrants were arrested at the US southern border in July 2024?"
+    q = analyse(question)
+    assert year_conflict(q, "Arrests along the US southern border dropped 29% in June, to just over 83,000.")
+    assert not year_conflict(q, "In July, arrests at the southern border fell to 56,400.")
+    assert not year_conflict(q, "Arrests fell after the order limiting asylum.")
+    text = (
+        "The administration highlights a drop in arrests on the US southern border. Arrests along the US "
+        "southern border dropped 29% in June 2024, to just over 83,000 migrants, according to new data."
+    )
+    stats = TermStats([text, "unrelated passage on fisheries", "another on ports and vessels"])
+    answer = ExtractiveAnswerer(EmbeddingService(retriever.embedder), stats).answer(question, [_hit(text)])
+    assert answer.abstained
+    assert "June, not July" in answer.reason

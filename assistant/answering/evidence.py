@@ -12,7 +12,16 @@ import numpy as np
 
 from assistant.answering.question import Question
 from assistant.answering.sentences import Unit, units
-from assistant.answering.terms import content_stems, has_date, names, numbers, numbers_in_digits, quantities, years
+from assistant.answering.terms import (
+    content_stems,
+    has_date,
+    has_money,
+    names,
+    numbers,
+    numbers_in_digits,
+    quantities,
+    years,
+)
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Chunk, Hit
 
@@ -52,6 +61,13 @@ _ENUMERATION = re.compile(r"[,;:]\s|\s(?:and|or)\s")
 _QUANTITY = re.compile(
     r"\b(?:half|third|quarter|majority|none of|dozens|hundreds|thousands|millions|one in \w+|per ?cent"
     r"|(?:\w+ )?(?:million|billion)|\w+tieth|\w+teenth|tenth|eleventh|twelfth|hundredth)\b",
+    re.I,
+)
+
+# A span of time that answers "how many days/years": "within 5 years", "for ninety days", "a month".
+_SPAN = re.compile(
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty(?:[\s-]\w+)?)"
+    r"\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?)\b",
     re.I,
 )
 
@@ -213,7 +229,11 @@ def _display(number: str) -> str:
 def has_answer_type(question: Question, text: str) -> bool:
     """Return True when `text` holds what the question's kind asks for (a number, a date, a name)."""
     checks = []
-    if "count" in question.kinds:
+    if question.measure == "money":
+        checks.append(has_money(text))
+    elif question.measure == "span" and "count" in question.kinds:
+        checks.append(bool(_SPAN.search(text)))
+    elif "count" in question.kinds:
         checks.append(bool(quantities(text) - question.numbers) or bool(_QUANTITY.search(text)))
     if "when" in question.kinds:
         checks.append(has_date(text))

@@ -24,7 +24,7 @@ from assistant.answering.question import KIND_WORDS, Question, analyse, asked_ki
 from assistant.answering.quotes import statements
 from assistant.answering.selection import select
 from assistant.answering.sentences import Unit, units
-from assistant.answering.terms import STOPWORDS, content_stems, words, years
+from assistant.answering.terms import STOPWORDS, content_stems, months, words, years
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Answer, Hit
 
@@ -189,8 +189,10 @@ class ExtractiveAnswerer:
         if candidate.mismatch:
             return 0.0, candidate.mismatch
         if year_conflict(q, candidate.unit.text):
-            unit_years = ", ".join(sorted(years(candidate.unit.text)))
-            return 0.0, f"speak of {unit_years}, not {', '.join(sorted(q.time_years))}"
+            said, asked = years(candidate.unit.text), q.time_years
+            if not (asked and said and not asked & said):  # the months differ, not the years
+                said, asked = months(candidate.unit.text), q.time_months
+            return 0.0, f"speak of {', '.join(sorted(said))}, not {', '.join(sorted(asked))}"
         if candidate.learned is not None and not PENALISE_LEARNED:
             return candidate.relevance, ""
         value = candidate.relevance * (1 - NAMES_MISSING * (1 - candidate.names))

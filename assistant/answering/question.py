@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.terms import STOPWORDS, content_stems, names, numbers, wordset, years
+from assistant.answering.terms import STOPWORDS, content_stems, months, names, numbers, wordset, years
 
 # "when", "where" and "who" ask only where a clause starts: "people who travelled" asks no "who".
 _CLAUSE = r"(?:^\s*|\band\s+|\bor\s+|[,;]\s*)"
@@ -76,6 +76,24 @@ _TIME_YEAR = re.compile(
     r"((?:19|20)\d{2})\b(?!\s+[a-z])",
     re.I,
 )
+_TIME_MONTH = re.compile(
+    r"\b(?:in|during|since|until|by|before|after|from|of|for|on)\s+(?:(?:early|late|mid)[\s-]+)?(?:\d{1,2}\s+)?"
+    r"(January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+# A "how much / how large a fine / the budget" question asks for an amount of money; a "how many days"
+# one for a span of time: a number alone ("(2) Holders of ...") does not answer it.
+_MONEY_ASKED = re.compile(
+    r"\b(?:rupees?|dollars?|euros?|pounds?|budget|fines?|damages|costs?|fees?|salar(?:y|ies)|compensation|price)\b",
+    re.I,
+)
+_WHAT_AMOUNT = re.compile(
+    r"^\s*what (?:is|was|are|were) the (?:[a-z]+ ){0,2}(?:budget|cost|fine|fee|salary|price)\b", re.I
+)
+_SPAN_ASKED = re.compile(
+    r"\bhow (?:many|much) (?:days|weeks|months|years|hours|time)\b|\bhow long\b"
+    r"|\b(?:maximum|minimum|longest|shortest) (?:prison |jail )?(?:sentence|term)\b",
+    re.I,
+)
 # "and" joining two wh-words ("when and where", "..., and who directed it?") asks for several facts.
 _PARTS = re.compile(r"\b(?:when|where|who|how many|which|what)\b", re.I)
 
@@ -93,6 +111,10 @@ class Question:
     # study"): a sentence speaking of another year cannot answer it.
     time_years: frozenset[str]
     names: frozenset[str]  # capitalised words, lower-cased
+    # Months asked about as a time ("arrested in July 2024"): a sentence speaking of June cannot answer.
+    time_months: frozenset[str]
+    # What a "count" question counts when a bare number cannot answer it: "money", "span" or "".
+    measure: str
     focus: tuple[str, ...]  # words naming what is asked, which the answer must hold (or a synonym of)
     # Stems of the passages that stand for a question stem they lack ("died" -> "death", a typo ->
     # the word meant); set by the answerer from the retrieved passages, empty from `analyse`.
@@ -120,8 +142,21 @@ def analyse(text: str) -> Question:
         years=frozenset(found_years),
         time_years=frozenset(m.group(1) for m in _TIME_YEAR.finditer(text)),
         names=frozenset(names(text)),
+        time_months=frozenset(m.group(1) for m in _TIME_MONTH.finditer(text)),
+        measure=_measure(text, "count" in kinds),
         focus=focus_words(text),
     )
+
+
+def _measure(text: str, counts: bool) -> str:
+    """Return "money" or "span" when the question asks for an amount of money or of time, else ""."""
+    if len(_PARTS.findall(text)) > 1:
+        return ""  # "How many ratifications, and how long a wait?": each part has its own measure
+    if (counts and _MONEY_ASKED.search(text)) or _WHAT_AMOUNT.search(text):
+        return "money"
+    if _SPAN_ASKED.search(text):
+        return "span"
+    return ""
 
 
 def focus_words(text: str) -> tuple[str, ...]:
@@ -159,6 +194,10 @@ def only(q: Question, kind: str) -> Question:
 
 
 def year_conflict(q: Question, text: str) -> bool:
-    """True when `text` names years and none is the one asked about ("in 2016" for a 2017 question)."""
+    """True when `text` names years, or months, and none is the one asked about ("in 2016" for a 2017
+    question, "dropped 29% in June" for one on July)."""
     found = years(text)
-    return bool(q.time_years and found and not q.time_years & found)
+    if q.time_years and found and not q.time_years & found:
+        return True
+    named = months(text)
+    return bool(q.time_months and named and not q.time_months & named)

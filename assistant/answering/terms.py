@@ -149,6 +149,32 @@ def years(text: str) -> set[str]:
     return {n for n in numbers(text) if len(n) == 4 and n[:2] in {"19", "20"}}
 
 
+_FULL_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+)  # fmt: skip
+# Capitalised and in full: "may" is mostly a verb, "Mar" a name.
+_MONTH_NAME = re.compile(rf"\b({'|'.join(_FULL_MONTHS)})\b")
+_COUNTED = r"(?:\d[\d,.]*|[a-z]+(?:[\s-][a-z]+)?)"
+# An amount of money: "$2 000 000", "USD 5,000", "1,000 rupees", "one million rupees", "60 penalty units".
+_MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\b(?:rs|usd|eur|gbp|aud|cad|inr|pkr|kes)\.?\s?\d"
+    rf"|\b{_COUNTED}\s+(?:(?:hundred|thousand|million|billion|lakh|crore)s?\s+)?"
+    r"(?:rupees?|dollars?|euros?|pounds?|francs?|shillings?|penalty units)\b",
+    re.IGNORECASE,
+)
+
+
+def months(text: str) -> set[str]:
+    """Return the months `text` names in full ("June"), as written."""
+    return set(_MONTH_NAME.findall(text))
+
+
+def has_money(text: str) -> bool:
+    """Return True when `text` states an amount of money."""
+    return bool(_MONEY.search(text))
+
+
 def has_date(text: str) -> bool:
     """Return True when `text` holds a month name or a year."""
     return bool(_DATE.search(text))
