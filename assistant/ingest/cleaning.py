@@ -84,9 +84,10 @@ def _ends_block(line: str) -> bool:
 def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
     """Drop the running headers and footers at the pages' edges, and page numbers there.
 
-    A line is furniture when, digits aside, it recurs at the top or bottom of most pages ("Migration Act
-    1958 83" sits fifth on every page of an Act), or when, word for word, it recurs at the edge of at least
-    one page in RUNNING_SHARE (a Part's title heads its pages only). A line whose digit-free form recurs
+    A line is furniture when, digits aside, it recurs at the top or bottom of COMMON_SHARE of the pages
+    ("Migration Act 1958 83" sits fifth on odd pages of an Act, "84 Migration Act 1958" on even ones), or
+    when, word for word, it recurs at the edge of at least one page in RUNNING_SHARE (a Part's title heads
+    its pages only). A line whose digit-free form recurs
     on its own page is a table row ("30/01/2020 RO-01356 Italy Tunisia 10"), never furniture.
     """
     if len(pages) < min_pages:
@@ -98,7 +99,7 @@ def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
         lines = page.split("\n")
         counts.update({_furniture_key(lines[i].strip()) for i in edge})
         exact.update({lines[i].strip().lower() for i in edge})
-    common = max(min_pages, (len(pages) + 1) // 2)
+    common = max(min_pages, int(len(pages) * COMMON_SHARE))
     running = max(min_pages, int(len(pages) * RUNNING_SHARE))
     cleaned = []
     for page, edge in zip(pages, edges, strict=True):
@@ -119,6 +120,9 @@ def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
 # Lines of a page's top and bottom where running headers and footers sit (an Act's header is six lines).
 EDGE_TOP = 8
 EDGE_BOTTOM = 4
+# A line at the edge of this share of the pages, digits aside, is a running header: under a half, for
+# headers that alternate between odd and even pages.
+COMMON_SHARE = 0.4
 # A worded line at the edge of this share of the pages (and of min_pages) is a running header.
 RUNNING_SHARE = 0.05
 _WORD = re.compile(r"[^\W\d_]{3,}")

@@ -25,7 +25,8 @@ from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from assistant.types import Chunk, Document, Progress
 
 # 2: running headers are found in the first eight lines of a page, and table rows are no longer taken for them.
-LOADER_VERSION = 2
+# 3: a header alternating between odd and even pages is furniture too (each is on 40% of the pages).
+LOADER_VERSION = 3
 
 
 @dataclass
