@@ -125,3 +125,22 @@ def test_a_question_on_one_month_is_not_answered_by_a_sentence_on_another(retrie
     answer = ExtractiveAnswerer(EmbeddingService(retriever.embedder), stats).answer(question, [_hit(text)])
     assert answer.abstained
     assert "June, not July" in answer.reason
+
+
+def test_a_several_part_question_is_not_refused_for_the_year_of_its_other_part(retriever) -> None:  # type: ignore[no-untyped-def]
+    question = "When did Australia introduce temporary protection visas, and how many were granted in 2000-01?"
+    passages = [
+        "On 20 October 1999, regulation changes came into effect that provide for unauthorised arrivals to be "
+        "granted a three-year temporary protection visa.",
+        "In 2000-01, 4,452 temporary protection visas were granted to unauthorised arrivals.",
+    ]
+    title = "Australia: Humanitarian Program Outcome 2000-01"
+    hits = [_hit(text, title, n) for n, text in enumerate(passages, start=1)]
+    stats = TermStats([*passages, "unrelated passage on fisheries", "another on ports and vessels"])
+    answerer = ExtractiveAnswerer(EmbeddingService(retriever.embedder), stats)
+    answer = answerer.answer(question, hits)
+    assert not answer.abstained
+    assert "4,452" in " ".join(s.text for s in answer.statements)
+    # Asked alone, the year still rules the 1999 passage out.
+    alone = answerer.answer("How many temporary protection visas were granted in 2000?", hits[:1])
+    assert alone.abstained and "1999, not 2000" in alone.reason

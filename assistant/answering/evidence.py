@@ -203,7 +203,7 @@ def mismatch(question: Question, chunk: Chunk) -> str:
     # Numbers written as words ("the four pillars") often count list items the passage does not number.
     written = {n for n in question.numbers if n in numbers_in_digits(question.text)}
     missing = sorted(question.years - years(context)) + sorted(written - numbers(context))
-    if len(missing) < len(question.years | written) and _several_parts(question.text):
+    if len(missing) < len(question.years | written) and several_parts(question.text):
         # "How many were held on Nauru in 2012 and on Manus in 2017?": each passage answers one part.
         return ""
     return "do not mention " + " or ".join(_display(n) for n in missing) if missing else ""
@@ -212,7 +212,7 @@ def mismatch(question: Question, chunk: Chunk) -> str:
 _JOINED = re.compile(r"\b(?:and|or|each|both|compare[ds]?|differ)\b|,", re.I)
 
 
-def _several_parts(question: str) -> bool:
+def several_parts(question: str) -> bool:
     """True when a question joins several things it asks about ("in 2012 and in 2017", "each")."""
     return bool(_JOINED.search(question))
 

@@ -18,6 +18,7 @@ from assistant.answering.evidence import (
     has_answer_type,
     rank,
     rank_passages,
+    several_parts,
 )
 from assistant.answering.learned import Scorer, rescore
 from assistant.answering.question import KIND_WORDS, Question, analyse, asked_kinds, only, year_conflict
@@ -123,8 +124,10 @@ class ExtractiveAnswerer:
         for passage in passages[:3]:
             primary = passage.candidates[0]
             value, why_not = self.answerability(q, primary, hits, check_synonyms=False)
-            if why_not.startswith("speak of"):
-                # The sentence that best matches speaks of another year: the documents do not say.
+            if why_not.startswith("speak of") and not several_parts(q.text):
+                # The sentence that best matches speaks of another year: the documents do not say. A
+                # question on several things ("When did X start, and how many were granted in 2000-01?")
+                # may have its other part answered by the next passage.
                 return Assessment(q, ranked, passages, None, 0.0, why_not)
             if value > 0:
                 return Assessment(q, ranked, passages, primary, fit, "")
