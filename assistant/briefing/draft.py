@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from assistant.briefing.sections import fit_to_heading
 from assistant.errors import QueryError
 from assistant.types import Answer, Chunk, Citation, Filters, Progress, Statement
 
@@ -163,11 +164,13 @@ def draft_brief(
     mode: str | None = None,
     answerer: str | None = None,
     progress: Progress | None = None,
+    fit_headings: bool = True,
 ) -> BriefingNote:
     """Return a briefing note on `topic`: each planned sub-question answered from the documents.
 
     The best passage for a topic tends to win every sub-question, so a sub-question whose answer only
-    repeats points made above is asked once more of the documents the note does not cite yet.
+    repeats points made above is asked once more of the documents the note does not cite yet. With
+    `fit_headings`, a section keeps only what fits its heading (briefing/sections.py).
     """
     settings = assistant.settings
     generative = (answerer or settings.answerer) == "generative" and bool(settings.generator_base_url)
@@ -179,13 +182,23 @@ def draft_brief(
     subs = plan(topic, questions, ask_model)
     filters = filters or Filters()
     builder = NoteBuilder(clean_topic(topic), filters)
+    # Sentences that fit a heading are sought in the passages only by the extractive answerer: a
+    # generator's "not found" stands.
+    extractive = (answerer or settings.answerer) == "extractive"
     for i, sub in enumerate(subs):
         if progress:
             progress(i, len(subs), sub.heading)
-        gap = builder.add(sub, assistant.ask(sub.question, mode=mode, filters=filters, answerer=answerer))
+
+        def section_answer(within: Filters, sub: SubQuestion = sub) -> Answer:
+            answer = assistant.ask(sub.question, mode=mode, filters=within, answerer=answerer)
+            if not fit_headings:
+                return answer
+            return fit_to_heading(assistant, sub.heading, sub.question, answer, fallback=extractive)
+
+        gap = builder.add(sub, section_answer(filters))
         elsewhere = _uncited(assistant, builder, filters) if gap and gap.reason == REPEATS else None
         if gap and elsewhere:
-            if builder.add(sub, assistant.ask(sub.question, mode=mode, filters=elsewhere, answerer=answerer)):
+            if builder.add(sub, section_answer(elsewhere)):
                 gap = Gap(sub.heading, sub.question, REPEATS_ONLY)
             else:
                 gap = None
