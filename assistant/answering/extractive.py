@@ -21,11 +21,11 @@ from assistant.answering.evidence import (
     several_parts,
 )
 from assistant.answering.learned import Scorer, rescore
-from assistant.answering.question import KIND_WORDS, Question, analyse, asked_kinds, only, year_conflict
+from assistant.answering.question import KIND_WORDS, Question, analyse, asked_kinds, only, time_conflict
 from assistant.answering.quotes import statements
 from assistant.answering.selection import select
 from assistant.answering.sentences import Unit, units
-from assistant.answering.terms import STOPWORDS, content_stems, months, words, years
+from assistant.answering.terms import STOPWORDS, content_stems, words
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Answer, Hit
 
@@ -191,10 +191,9 @@ class ExtractiveAnswerer:
         """
         if candidate.mismatch:
             return 0.0, candidate.mismatch
-        if year_conflict(q, candidate.unit.text):
-            said, asked = years(candidate.unit.text), q.time_years
-            if not (asked and said and not asked & said):  # the months differ, not the years
-                said, asked = months(candidate.unit.text), q.time_months
+        conflict = time_conflict(q, candidate.unit.text)
+        if conflict:
+            said, asked = conflict
             return 0.0, f"speak of {', '.join(sorted(said))}, not {', '.join(sorted(asked))}"
         if candidate.learned is not None and not PENALISE_LEARNED:
             return candidate.relevance, ""

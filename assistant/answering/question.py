@@ -193,11 +193,15 @@ def only(q: Question, kind: str) -> Question:
     return replace(q, kinds=frozenset({kind}))
 
 
+def time_conflict(q: Question, text: str) -> tuple[set[str], frozenset[str]] | None:
+    """Return (the times `text` names, the ones asked) when `text` names years, or months, and none is the
+    one asked about ("in 2016" for a 2017 question, "dropped 29% in June" for one on July), else None."""
+    for said, asked in ((years(text), q.time_years), (months(text), q.time_months)):
+        if asked and said and not asked & said:
+            return said, asked
+    return None
+
+
 def year_conflict(q: Question, text: str) -> bool:
-    """True when `text` names years, or months, and none is the one asked about ("in 2016" for a 2017
-    question, "dropped 29% in June" for one on July)."""
-    found = years(text)
-    if q.time_years and found and not q.time_years & found:
-        return True
-    named = months(text)
-    return bool(q.time_months and named and not q.time_months & named)
+    """True when `text` speaks of another year or month than the one asked about (`time_conflict`)."""
+    return time_conflict(q, text) is not None

@@ -173,7 +173,8 @@ def draft_brief(
     `fit_headings`, a section keeps only what fits its heading (briefing/sections.py).
     """
     settings = assistant.settings
-    generative = (answerer or settings.answerer) == "generative" and bool(settings.generator_base_url)
+    which = answerer or settings.answerer
+    generative = which == "generative" and bool(settings.generator_base_url)
     ask_model = None
     if generative:
         from assistant.answering.generative import GenerativeAnswerer
@@ -184,7 +185,7 @@ def draft_brief(
     builder = NoteBuilder(clean_topic(topic), filters)
     # Sentences that fit a heading are sought in the passages only by the extractive answerer: a
     # generator's "not found" stands.
-    extractive = (answerer or settings.answerer) == "extractive"
+    extractive = which == "extractive"
     for i, sub in enumerate(subs):
         if progress:
             progress(i, len(subs), sub.heading)

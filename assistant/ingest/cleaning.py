@@ -87,8 +87,8 @@ def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
     A line is furniture when, digits aside, it recurs at the top or bottom of COMMON_SHARE of the pages
     ("Migration Act 1958 83" sits fifth on odd pages of an Act, "84 Migration Act 1958" on even ones), or
     when, word for word, it recurs at the edge of at least one page in RUNNING_SHARE (a Part's title heads
-    its pages only). A line whose digit-free form recurs
-    on its own page is a table row ("30/01/2020 RO-01356 Italy Tunisia 10"), never furniture.
+    its pages only). A line whose digit-free form recurs on its own page is a table row ("30/01/2020
+    RO-01356 Italy Tunisia 10"), never furniture.
     """
     if len(pages) < min_pages:
         return pages
@@ -104,10 +104,10 @@ def drop_repeated_lines(pages: list[str], min_pages: int = 3) -> list[str]:
     cleaned = []
     for page, edge in zip(pages, edges, strict=True):
         lines = page.split("\n")
-        on_page = Counter(_furniture_key(ln.strip()) for ln in lines if ln.strip())
+        keys = [_furniture_key(line.strip()) for line in lines]
+        on_page = Counter(key for key, line in zip(keys, lines, strict=True) if line.strip())
         kept = []
-        for i, line in enumerate(lines):
-            key = _furniture_key(line.strip())
+        for i, (line, key) in enumerate(zip(lines, keys, strict=True)):
             header = i in edge and on_page[key] == 1
             recurs = header and exact[line.strip().lower()] >= running and len(_WORD.findall(line)) >= 2
             if (header and counts[key] >= common) or recurs or (i in edge and _is_page_number(line)):
