@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from assistant.errors import LoadError
 from assistant.ingest import cleaning
 from assistant.ingest.catalog import CatalogEntry
+from assistant.ingest.documents import clean_block, make_document, with_title
 from assistant.ingest.newsfeed import looks_like_feed, split_feed
-from assistant.types import Document
+from assistant.ingest.pdf import load_pdf
+from assistant.types import Document, Progress
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -25,11 +26,13 @@ def load_file(
     entry: CatalogEntry | None = None,
     max_bytes: int = 200 * 2**20,
     max_chars: int = 5_000_000,
+    progress: Progress | None = None,
 ) -> list[Document]:
     """Return the documents in the file at `path`; raise LoadError with a one-line reason if unreadable.
 
     `source` is how citations name the file (its path relative to the corpus folder). Files over
-    `max_bytes`, or whose text is over `max_chars`, are refused.
+    `max_bytes`, or whose text is over `max_chars`, are refused. `progress` hears of each page read where
+    reading is slow (OCR).
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -47,7 +50,7 @@ def load_file(
         raise LoadError("empty file")
     entry = entry or CatalogEntry()
     if suffix == ".pdf":
-        documents = [_load_pdf(raw, source, entry)]
+        documents = [load_pdf(raw, source, entry, progress)]
     else:
         text = decode_text(raw)
         if len(text) > max_chars:
@@ -115,26 +118,17 @@ def _fits_cp1252(raw: bytes) -> bool:
     return not any(b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) for b in raw[:65536])
 
 
-def _clean(text: str) -> str:
-    text = cleaning.normalise(text)
-    text = cleaning.strip_markdown(text)
-    text = cleaning.join_hyphenated(text)
-    text = cleaning.collapse_whitespace(text)
-    text = cleaning.unwrap_lines(text)
-    return cleaning.drop_repeated_paragraphs(text)
-
-
 def _load_text(text: str, source: str, entry: CatalogEntry, kind: str) -> Document:
     text = cleaning.normalise(text)
     # Web transcriptions of PDFs (e.g. the IOM file) open with a list of "Similar documents" titles.
     marker = _TRANSCRIPTION.search(text)
     if marker and "Similar documents" in text[: marker.start()]:
         text = text[marker.end() :]
-    cleaned = _clean(text)
+    cleaned = clean_block(text)
     cleaned, page_spans = extract_page_markers(cleaned)
     if not cleaned:
         raise LoadError("no text left after cleaning")
-    return _document(source, entry, kind, cleaned, page_spans)
+    return make_document(source, entry, kind, cleaned, page_spans)
 
 
 def extract_page_markers(text: str) -> tuple[str, tuple[int, ...]]:
@@ -174,81 +168,22 @@ def _load_html(text: str, source: str, entry: CatalogEntry) -> Document:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     if soup.title:
         soup.title.decompose()
-    body = _clean(soup.get_text("\n"))
+    body = clean_block(soup.get_text("\n"))
     if not body:
         raise LoadError("HTML page has no visible text")
-    if title and not entry.title:
-        entry = CatalogEntry(title=title, organisation=entry.organisation, date=entry.date, url=entry.url)
-    return _document(source, entry, "html", body, ())
-
-
-def _load_pdf(raw: bytes, source: str, entry: CatalogEntry) -> Document:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError("encrypted PDF (needs a password); save an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = (reader.metadata.title or "") if reader.metadata else ""
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
-        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {str(exc)[:80]})") from None
-    except Exception as exc:  # pypdf raises many ad-hoc types on broken files; none may stop an ingest
-        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from None
-    pages = [cleaning.join_hyphenated(cleaning.normalise(p)) for p in pages]
-    pages = cleaning.drop_repeated_lines(pages)
-    cleaned_pages = [_clean(p) for p in pages]
-    if not any(cleaned_pages):
-        raise LoadError("PDF has no text layer (scanned images?); run OCR on it first")
-    parts: list[str] = []
-    starts: list[int] = []
-    offset = 0
-    for page_text in cleaned_pages:
-        starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + 2
-    text = "\n\n".join(parts)
-    if meta_title and not entry.title:
-        entry = CatalogEntry(title=meta_title, organisation=entry.organisation, date=entry.date, url=entry.url)
-    return _document(source, entry, "pdf", text, tuple(starts))
+    return make_document(source, with_title(entry, title), "html", body)
 
 
 def _load_feed(text: str, source: str, entry: CatalogEntry) -> list[Document]:
     documents = []
     for item in split_feed(cleaning.normalise(text)):
-        body = _clean(item.text)
+        body = clean_block(item.text)
         if not body:
             continue
         item_entry = CatalogEntry(
             title=item.title, organisation=entry.organisation, date=item.date or entry.date, url=item.url
         )
-        documents.append(_document(source, item_entry, "news-item", body, ()))
+        documents.append(make_document(source, item_entry, "news-item", body, ()))
     if not documents:
         raise LoadError("news feed holds no items with text")
     return documents
-
-
-def _document(source: str, entry: CatalogEntry, kind: str, text: str, page_spans: tuple[int, ...]) -> Document:
-    title = entry.title or _first_line(text) or Path(source).stem
-    digest = hashlib.sha256(f"{source}\n{title}\n{text}".encode()).hexdigest()[:16]
-    return Document(
-        id=digest,
-        source=source,
-        title=title,
-        organisation=entry.organisation,
-        date=entry.date,
-        url=entry.url,
-        kind=kind,
-        text=text,
-        page_spans=page_spans,
-    )
-
-
-def _first_line(text: str) -> str:
-    line = text.split("\n", 1)[0].strip()
-    return line if len(line) <= 150 else line[:147] + "..."
