@@ -4,7 +4,8 @@
 
 The labelled passages are chunks of the documents as the loader at `--old-rev` read them. When the loader
 drops page furniture it used to keep, or keeps table rows it used to drop, a passage is no longer in the
-document. Each affected document is read with both loaders, the two texts are aligned word by word, and
+document. Each affected document is read with both loaders (the old one run from the revision's own
+package), the two texts are aligned word by word, and
 every passage and sentence span is carried over: its furniture goes, restored rows come in, its label
 stays. A sentence that was furniture only is dropped. Nothing is re-retrieved or relabelled.
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.util
+import json
+import os
 import re
 import subprocess
 import sys
 import tempfile
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from assistant.evaluation.labelled import SELECTION_FILE, SUPPORT_FILE, read_rec
 from assistant.evaluation.metrics import normalise  # noqa: E402
 from assistant.evaluation.runs import write_jsonl  # noqa: E402
 from assistant.evaluation.sets import SETS, EvalSet  # noqa: E402
-from assistant.ingest import cleaning, loaders  # noqa: E402
+from assistant.ingest import loaders  # noqa: E402
 from assistant.ingest.catalog import load_catalog  # noqa: E402
 
 _TOKEN = re.compile(r"\S+")
@@ -65,30 +67,39 @@ class Alignment:
         return word.end() if word else self.new_starts[i]
 
 
-def document_texts(corpus: Path, source: str, clean: Callable[..., list[str]] | None = None) -> str:
-    """Return the file's text as the loaders read it, with `clean` as the page-furniture step if given."""
+def document_texts(corpus: Path, source: str) -> str:
+    """Return the file's text as today's loaders read it (a feed's items joined by a space)."""
     entry = load_catalog(corpus).get(source)
-    original = cleaning.drop_repeated_lines
-    if clean is not None:
-        cleaning.drop_repeated_lines = clean  # type: ignore[assignment]
-    try:
-        return " ".join(d.text for d in loaders.load_file(corpus / source, source, entry))
-    finally:
-        cleaning.drop_repeated_lines = original
+    return " ".join(d.text for d in loaders.load_file(corpus / source, source, entry))
 
 
-def old_cleaner(rev: str) -> Callable[..., list[str]]:
-    """Return drop_repeated_lines as assistant/ingest/cleaning.py had it at git revision `rev`."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:assistant/ingest/cleaning.py"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
+def old_texts(rev: str, corpus: Path, sources: Sequence[str]) -> dict[str, str]:
+    """Return each source's text as the loaders at git revision `rev` read it.
+
+    The old package is unpacked into a temporary folder and run there in a child process, so that every
+    loader change (furniture, OCR, tables) is undone, not only the one this script was first written for.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "old_cleaning.py"
-        path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location("old_cleaning", path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.drop_repeated_lines  # type: ignore[no-any-return]
+        archive = subprocess.run(["git", "archive", rev, "assistant"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        child = (
+            "import json, sys\n"
+            "from pathlib import Path\n"
+            "from assistant.ingest.catalog import load_catalog\n"
+            "from assistant.ingest.loaders import load_file\n"
+            "corpus = Path(sys.argv[1]); catalog = load_catalog(corpus)\n"
+            "print(json.dumps({s: ' '.join(d.text for d in load_file(corpus / s, s, catalog.get(s)))"
+            " for s in sys.argv[2:]}))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", child, str(corpus.resolve()), *sources],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": folder},
+        )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 def reanchor(chosen: EvalSet, rev: str) -> None:
@@ -105,11 +116,11 @@ def reanchor(chosen: EvalSet, rev: str) -> None:
         {r["source"] for r in support if not present(r["source"], r["passage"])}
         | {p["source"] for r in selection for p in r["passages"] if not present(p["source"], p["text"])}
     )
-    clean = old_cleaner(rev)
+    olds = old_texts(rev, chosen.corpus, moved)
     alignments = {}
     for source in moved:
         print(f"aligning {source}")
-        old, new = document_texts(chosen.corpus, source, clean), document_texts(chosen.corpus, source)
+        old, new = olds[source], document_texts(chosen.corpus, source)
         alignments[source] = (old, Alignment(old, new))
     changed = 0
     for r in support:
