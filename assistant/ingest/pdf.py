@@ -32,7 +32,7 @@ def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | 
     pages = [cleaning.join_hyphenated(cleaning.normalise(p)) for p in pages]
     pages = cleaning.drop_repeated_lines(pages)
     # After the furniture is gone: a row line at the foot of many pages is data, not a running footer.
-    pages = with_table_rows(raw, pages)
+    pages = with_table_rows(raw, reader, pages)
     cleaned_pages = [clean_block(p) for p in pages]
     if not any(cleaned_pages):
         raise LoadError("PDF has no text layer (scanned images?); run OCR on it first")

@@ -1,7 +1,9 @@
 """Tables in PDFs: pdfplumber finds ruled tables on pages that look tabular; their rows replace the flattened text.
 
-pdfplumber takes 0.1-0.35 s a page (shared/library e01, e02, e13; docs/ingest.md), several times pypdf's
-text extraction, so it runs only on pages whose text has several lines of numbers.
+pdfplumber takes 0.07-0.35 s a page (bench/pdf_tables.py on shared/library), ten to a hundred times pypdf's
+text extraction, so it runs only on pages that pass two cheap tests: lines of numbers in pypdf's text, and
+both vertical and horizontal rules drawn in the page's content stream (pdfplumber's "lines" strategy finds
+no table without them).
 """
 
 from __future__ import annotations
@@ -13,31 +15,70 @@ from collections.abc import Sequence
 
 from assistant.ingest.tables import clean_cell, table_lines
 
-# A page is worth pdfplumber's time when at least this many lines carry two or more numbers ("2019 1,234").
+# A page is worth pdfplumber's time when at least this many lines are mostly numbers ("2019 1,234 402").
 MIN_NUMERIC_LINES = 3
 _NUMBER = re.compile(r"^[(\-–]?[\d.,%]*\d[\d.,%]*\)?$")
+# "(1)" opens a subsection of an Act; it is not a value (the Migration Act, a01, has one on most lines).
+_SUBSECTION = re.compile(r"^\(\d{1,3}[A-Za-z]?\)$")
+# A grid needs three rules each way at least (two columns, two rows); one framed box has two each way.
+MIN_RULES = 3
+_TEXT_OBJECT = re.compile(rb"\bBT\b.*?\bET\b", re.DOTALL)
+_NUM = rb"(-?(?:\d+\.?\d*|\.\d+))"
+_SEGMENT = re.compile(_NUM + rb"\s+" + _NUM + rb"\s+m\s+" + _NUM + rb"\s+" + _NUM + rb"\s+l\b")
+_RECT = re.compile(_NUM + rb"\s+" + _NUM + rb"\s+" + _NUM + rb"\s+" + _NUM + rb"\s+re\b")
+# A rule is a segment or a rectangle thinner than this (points) across.
+_THIN = 3.0
 # A table whose data cells are mostly empty is a layout grid or a form, not a table of values.
 MAX_EMPTY_SHARE = 0.5
+# A header cell is a label ("Apprehensions", "Number of TCNs"); a longer one is a box of text drawn as a
+# table (the colophon of shared/library e03 came out as a "table" headed by an address).
+MAX_HEADER_WORDS = 8
 
 
 def looks_tabular(page_text: str) -> bool:
-    """Return True when the page's text has MIN_NUMERIC_LINES lines holding at least two numbers each."""
+    """Return True when the page's text has MIN_NUMERIC_LINES lines of two numbers or more, half their words."""
     numeric = 0
     for line in page_text.split("\n"):
-        if sum(1 for token in line.split() if _NUMBER.match(token)) >= 2:
+        tokens = line.split()
+        numbers = sum(1 for t in tokens if _NUMBER.match(t) and not _SUBSECTION.match(t))
+        if numbers >= 2 and 2 * numbers >= len(tokens):
             numeric += 1
             if numeric >= MIN_NUMERIC_LINES:
                 return True
     return False
 
 
-def with_table_rows(raw: bytes, pages: Sequence[str]) -> list[str]:
+def has_rules(content: bytes) -> bool:
+    """Return True when the content stream `content` draws MIN_RULES vertical and horizontal rules or cell edges."""
+    drawing = _TEXT_OBJECT.sub(b" ", content)  # text objects hold strings that could read as operators
+    vertical = horizontal = 0
+    for x1, y1, x2, y2 in _SEGMENT.findall(drawing):
+        if abs(float(x1) - float(x2)) < _THIN:
+            vertical += 1
+        elif abs(float(y1) - float(y2)) < _THIN:
+            horizontal += 1
+    for _x, _y, w, h in _RECT.findall(drawing):
+        wide, high = abs(float(w)), abs(float(h))
+        if wide < _THIN and high >= _THIN:
+            vertical += 1
+        elif high < _THIN and wide >= _THIN:
+            horizontal += 1
+        elif wide >= _THIN and high >= _THIN:  # a cell's box: two edges each way
+            vertical += 2
+            horizontal += 2
+        if vertical >= MIN_RULES and horizontal >= MIN_RULES:
+            return True
+    return vertical >= MIN_RULES and horizontal >= MIN_RULES
+
+
+def with_table_rows(raw: bytes, reader: object, pages: Sequence[str]) -> list[str]:
     """Return `pages` with each ruled table's rows as header-keeping lines, in place of its flattened text.
 
     A table's rows go where its first flattened line was (or at the page end when pypdf's lines do not
     match the cells); each row block is a paragraph of its own, so the rows are cited to their page.
+    `reader` is the pypdf PdfReader of `raw`, whose pages' content streams are checked for rules.
     """
-    candidates = [i for i, text in enumerate(pages) if looks_tabular(text)]
+    candidates = [i for i, text in enumerate(pages) if looks_tabular(text) and has_rules(_content(reader, i))]
     out = list(pages)
     if not candidates:
         return out
@@ -54,6 +95,15 @@ def with_table_rows(raw: bytes, pages: Sequence[str]) -> list[str]:
     return out
 
 
+def _content(reader: object, index: int) -> bytes:
+    """Return the decoded content stream of page `index` of the pypdf `reader` (b"" when it has none)."""
+    try:
+        content = reader.pages[index].get_contents()  # type: ignore[attr-defined]
+        return content.get_data() if content is not None else b""
+    except Exception:  # a damaged stream: pypdf's text extraction already coped with it, the table step skips it
+        return b""
+
+
 def _page_tables(page: object) -> list[list[list[str]]]:
     """Return the usable tables of a pdfplumber page, each a list of rows of cleaned cells, header first."""
     tables = []
@@ -66,16 +116,18 @@ def _page_tables(page: object) -> list[list[list[str]]]:
 
 
 def _usable(rows: list[list[str]]) -> bool:
-    """Return True for a table with a full header row, two columns or more, and mostly filled data cells.
+    """Return True for a table with a header row of labels, two columns and two rows or more, mostly filled.
 
     Real statistical annexes often come out wrong (a header merged into one cell, a one-column grid of the
     ruled part only): their flattened text is kept rather than rows with wrong labels.
     """
-    if len(rows) < 2 or len(rows[0]) < 2:
+    if len(rows) < 3 or len(rows[0]) < 2:  # a header and one row is a framed box more often than a table
         return False
     header = rows[0]
     # The first column may lack a header (row labels); every other column needs one.
     if not all(header[1:]) or len(set(header)) < len(header):
+        return False
+    if any(len(cell.split()) > MAX_HEADER_WORDS for cell in header):
         return False
     cells = [c for row in rows[1:] for c in row]
     return sum(1 for c in cells if not c) <= MAX_EMPTY_SHARE * len(cells)
