@@ -44,6 +44,25 @@ def test_a_docx_without_footnotes_loads(tmp_path: Path) -> None:
     assert "Footnotes" not in doc.text and "Malta" in doc.text
 
 
+def test_merged_cells_of_a_word_table_are_quoted_once(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Arrivals by sea and by land.")
+    table = document.add_table(rows=3, cols=3)
+    for row, values in zip(
+        table.rows, [["Route", "2019", "2020"], ["Sea", "100", "120"], ["Total", "", ""]], strict=True
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    table.cell(2, 1).merge(table.cell(2, 2)).text = "220 over both years"
+    document.save(tmp_path / "merged.docx")
+    [doc] = load_file(tmp_path / "merged.docx", "merged.docx")
+    lines = doc.text.split("\n")
+    assert "Route: Sea | 2019: 100 | 2020: 120." in lines
+    assert "Route: Total | 2019: 220 over both years." in lines
+
+
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [

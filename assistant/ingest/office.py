@@ -28,7 +28,7 @@ def docx_text(raw: bytes) -> tuple[str, str]:
         blocks: list[str] = []
         for item in document.iter_inner_content():
             if isinstance(item, Table):
-                rows = table_lines([cell.text for cell in row.cells] for row in item.rows)
+                rows = table_lines(_row_cells(row) for row in item.rows)
                 blocks.append("\n".join(rows))
                 continue
             text = item.text.strip()
@@ -57,6 +57,20 @@ def docx_text(raw: bytes) -> tuple[str, str]:
     if not text.strip():
         raise LoadError("Word file has no text")
     return title, text
+
+
+def _row_cells(row: object) -> list[str]:
+    """Return the texts of a Word table row, one per grid column; a cell merged across columns counts once.
+
+    python-docx repeats a horizontally merged cell in each column it spans: its text would be quoted twice
+    ("Total: 12 | Total: 12"). A vertically merged cell repeats down the rows, which keeps a row's label.
+    """
+    cells: list[str] = []
+    previous = None
+    for cell in row.cells:  # type: ignore[attr-defined]
+        cells.append("" if cell._tc is previous else cell.text)
+        previous = cell._tc
+    return cells
 
 
 def _footnotes(package: zipfile.ZipFile) -> list[str]:
