@@ -44,6 +44,23 @@ def test_a_docx_without_footnotes_loads(tmp_path: Path) -> None:
     assert "Footnotes" not in doc.text and "Malta" in doc.text
 
 
+def test_a_docx_whose_footnotes_another_writer_made_loads_them(tmp_path: Path) -> None:
+    from assistant.briefing.export import markdown_to_docx
+
+    # The briefing export writes footnotes as Word does (part, content type, relationship, reference runs).
+    md = "# Smuggling brief\n\n## Routes\n\n- Smugglers moved to the Balkan route.[^1]\n\n[^1]: IOM data, 2019, p. 4.\n"
+    path = tmp_path / "brief.docx"
+    path.write_bytes(markdown_to_docx(md))
+    [doc] = load_file(path, "brief.docx")
+    assert doc.text.split("\n\n") == [
+        "Smuggling brief",
+        "Routes",
+        "- Smugglers moved to the Balkan route.",
+        "Footnotes",
+        "[1] IOM data, 2019, p. 4.",
+    ]
+
+
 def test_merged_cells_of_a_word_table_are_quoted_once(tmp_path: Path) -> None:
     import docx
 
@@ -170,6 +187,8 @@ def test_a_row_line_is_one_sentence_whatever_its_cells_hold() -> None:
     assert [text[s:e] for s, e in sentence_spans(text)] == ["Intro sentence.", "Second one.", line]
     # Ordinary prose with a pipe is not a row.
     assert not is_row_line("Home | About us") and not is_row_line("Ratio: 3 to 1.")
+    # A colophon with pipes (shared/library e03) is prose: it does not end as a row line does.
+    assert not is_row_line("Postbus 20301 | 2500 eh Den Haag | Publicatienr: j-0000 Published by:")
 
 
 def _zip_of(members: dict[str, bytes]) -> bytes:

@@ -33,10 +33,12 @@ def clean_cell(value: object) -> str:
 
 
 def is_row_line(line: str) -> bool:
-    """Return True when `line` is a table row as row_line writes it (cells joined by " | ", one labelled)."""
+    """Return True when `line` is a table row as row_line writes it (cells joined by " | ", one labelled, a stop)."""
     stripped = line.strip()
+    if not stripped.endswith((".", "!", "?")) or ": " not in stripped:
+        return False
     cells = stripped.split(CELL_SEPARATOR)
-    return len(cells) >= 2 and ": " in stripped and all(c.strip() and "|" not in c for c in cells)
+    return len(cells) >= 2 and all(c.strip() and "|" not in c for c in cells)
 
 
 def row_line(header: Sequence[str], cells: Sequence[str]) -> str:
