@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.sentences import units
 from assistant.errors import LoadError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load_file
@@ -185,6 +186,8 @@ def test_a_row_line_is_one_sentence_whatever_its_cells_hold() -> None:
     assert is_row_line(line)
     text = f"Intro sentence. Second one.\n{line}"
     assert [text[s:e] for s, e in sentence_spans(text)] == ["Intro sentence.", "Second one.", line]
+    # The answerer's quotable units (answering/sentences.py) keep the row whole too.
+    assert [u.text for u in units(text)][-1] == line
     # Ordinary prose with a pipe is not a row.
     assert not is_row_line("Home | About us") and not is_row_line("Ratio: 3 to 1.")
     # A colophon with pipes (shared/library e03) is prose: it does not end as a row line does.
