@@ -121,10 +121,10 @@ def test_markdown_markup_is_stripped(tmp_path: Path) -> None:
 
 
 def test_unsupported_type_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "sheet.xlsx"
+    path = tmp_path / "slides.pptx"
     path.write_bytes(b"PK\x03\x04")
-    with pytest.raises(LoadError, match="unsupported file type"):
-        load_file(path, "sheet.xlsx")
+    with pytest.raises(LoadError, match="unsupported file type .pptx; supported: .csv, .docx"):
+        load_file(path, "slides.pptx")
 
 
 def test_news_feed_is_split_into_items_with_title_date_and_url() -> None:

@@ -9,6 +9,7 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.ingest.uploads import UPLOAD_SUBDIR, UploadError, add_uploads, check_upload, safe_filename, store_upload
 from assistant.pipeline import Assistant
+from tests.office_files import write_docx
 
 NOTE = (
     "Harbour Watch Pilot\n\nThe Harbour Watch pilot programme was launched in Valletta in March 2023 by the "
@@ -57,7 +58,7 @@ def test_safe_filename(name: str, safe: str) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("tool.exe", b"MZ\x90\x00", ".exe files are not accepted; upload PDF, TXT, MD or HTML."),
+        ("tool.exe", b"MZ\x90\x00", ".exe files are not accepted; upload PDF, DOCX, XLSX, CSV, TXT, MD or HTML."),
         ("README", b"text", "files without an extension are not accepted"),
         ("empty.txt", b"", "the file is empty"),
         ("big.txt", b"a" * (1024 * 1024 + 1), "1.0 MB is over the 1 MB limit"),
@@ -84,19 +85,28 @@ def test_store_never_escapes_or_overwrites(tmp_path: Path, settings: Settings) -
 def test_add_uploads_indexes_good_files_and_reports_bad_ones(tmp_path: Path, settings: Settings) -> None:
     files = [
         (upload(tmp_path, "harbour watch.txt", NOTE), "harbour watch.txt"),
+        (upload(tmp_path, "draft.docx", write_docx(tmp_path / "draft.docx").read_bytes()), "draft.docx"),
         (upload(tmp_path, "fake.pdf", b"%PDF-1.4 not really a pdf" + b"\x00" * 50), "fake.pdf"),
+        (upload(tmp_path, "notes.docx", b"plain text saved as docx"), "notes.docx"),
         (upload(tmp_path, "virus.exe", b"MZ"), "virus.exe"),
     ]
     seen: list[tuple[int, int]] = []
     result = add_uploads(files, settings, progress=lambda done, total, what: seen.append((done, total)))
-    assert result.stored == ["uploads/harbour_watch.txt"]
+    assert result.stored == ["uploads/harbour_watch.txt", "uploads/draft.docx"]
     reasons = dict(result.rejected)
     assert "PDF" in reasons["fake.pdf"] and "not accepted" in reasons["virus.exe"]
+    assert "damaged Word .docx file" in reasons["notes.docx"]
     assert not (settings.corpus_dir / UPLOAD_SUBDIR / "fake.pdf").exists()  # unreadable files are removed again
     assert seen and seen[-1][0] == seen[-1][1]
 
-    hits = Assistant.from_settings(settings).ask("When was the Harbour Watch pilot launched?").hits
+    assistant = Assistant.from_settings(settings)
+    hits = assistant.ask("When was the Harbour Watch pilot launched?").hits
     assert hits[0].chunk.source == "uploads/harbour_watch.txt" and "March 2023" in hits[0].chunk.text
+    hits = assistant.ask("How many smuggling convictions were there in Malta?").hits
+    assert (
+        hits[0].chunk.source == "uploads/draft.docx"
+        and "Country: Malta | Year: 2019 | Convictions: 27." in hits[0].chunk.text
+    )
 
 
 def test_add_uploads_with_only_refused_files_does_not_ingest(tmp_path: Path, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""Loaders: turn a txt, md, html or pdf file into cleaned Documents (a news feed into one per item)."""
+"""Loaders: turn a txt, md, html, pdf, docx, csv or xlsx file into cleaned Documents (a news feed into one per item)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from assistant.ingest import cleaning
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.documents import clean_block, make_document, with_title
 from assistant.ingest.newsfeed import looks_like_feed, split_feed
+from assistant.ingest.office import docx_text
 from assistant.ingest.pdf import load_pdf
+from assistant.ingest.tables import csv_text, xlsx_text
 from assistant.types import Document, Progress
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+OFFICE_SUFFIXES = {".docx", ".csv", ".xlsx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | OFFICE_SUFFIXES | {".pdf"}
 _TRANSCRIPTION = re.compile(r"^\s*Transcription:\s*$", re.MULTILINE)
 _TRAILING_PAGE = re.compile(r"\s(\d{1,3})$")
 
@@ -51,6 +54,8 @@ def load_file(
     entry = entry or CatalogEntry()
     if suffix == ".pdf":
         documents = [load_pdf(raw, source, entry, progress)]
+    elif suffix in OFFICE_SUFFIXES:
+        documents = [_load_office(raw, suffix, source, entry, max_chars)]
     else:
         text = decode_text(raw)
         if len(text) > max_chars:
@@ -157,6 +162,25 @@ def extract_page_markers(text: str) -> tuple[str, tuple[int, ...]]:
             starts.append(offset)
     # Paragraphs after the last marker belong to the last page, not to a new one.
     return "\n\n".join(out), tuple(starts[: len(marked)])
+
+
+def _load_office(raw: bytes, suffix: str, source: str, entry: CatalogEntry, max_chars: int) -> Document:
+    """Return the Document of a Word file or a table (CSV, XLSX); a table's title is its file name."""
+    title = Path(source).stem
+    if suffix == ".docx":
+        own_title, text = docx_text(raw)
+        title = own_title or ""
+    elif suffix == ".csv":
+        text = decode_text(raw)
+        if len(text) > max_chars:
+            raise LoadError(f"text too long ({len(text):,} characters; the limit is {max_chars:,}): split the file")
+        text = csv_text(cleaning.normalise(text), max_chars)
+    else:
+        text = xlsx_text(raw, max_chars)
+    cleaned = clean_block(text)
+    if not cleaned:
+        raise LoadError("no text left after cleaning")
+    return make_document(source, with_title(entry, title), suffix.lstrip("."), cleaned)
 
 
 def _load_html(text: str, source: str, entry: CatalogEntry) -> Document:

@@ -1,4 +1,4 @@
-"""The PDF loader: each page's text layer, cleaned of running headers and footers, joined with page offsets."""
+"""The PDF loader: each page's text layer without running headers and footers, tables as rows, with page offsets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from assistant.errors import LoadError
 from assistant.ingest import cleaning
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.documents import clean_block, make_document, with_title
+from assistant.ingest.pdf_tables import with_table_rows
 from assistant.types import Document, Progress
 
 
@@ -30,6 +31,8 @@ def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | 
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from None
     pages = [cleaning.join_hyphenated(cleaning.normalise(p)) for p in pages]
     pages = cleaning.drop_repeated_lines(pages)
+    # After the furniture is gone: a row line at the foot of many pages is data, not a running footer.
+    pages = with_table_rows(raw, reader, pages)
     cleaned_pages = [clean_block(p) for p in pages]
     if not any(cleaned_pages):
         raise LoadError("PDF has no text layer (scanned images?); run OCR on it first")

@@ -26,7 +26,9 @@ from assistant.types import Chunk, Document, Progress
 
 # 2: running headers are found in the first eight lines of a page, and table rows are no longer taken for them.
 # 3: a header alternating between odd and even pages is furniture too (each is on 40% of the pages).
-LOADER_VERSION = 3
+# 4: ruled tables in PDFs become header-keeping row lines in place of their flattened text, and a row line
+#    is one sentence; .docx, .xlsx and .csv files are read.
+LOADER_VERSION = 4
 
 
 @dataclass
