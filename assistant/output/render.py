@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from assistant.output.page_match import Box
 from assistant.output.text import clip
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement, Turn
 
@@ -195,8 +196,17 @@ def find_source(answer: Answer, ref: SourceRef) -> tuple[Chunk | None, Citation 
     return by_id.get(citation.chunk_id), citation
 
 
-def source_html(turns: Sequence[Turn], ref: SourceRef | None, link_for: Callable[[Chunk], str | None]) -> str:
-    """Return the source panel for the passage `ref` points to in the conversation `turns`."""
+def source_html(
+    turns: Sequence[Turn],
+    ref: SourceRef | None,
+    link_for: Callable[[Chunk], str | None],
+    page_for: Callable[[Chunk, str], str] | None = None,
+) -> str:
+    """Return the source panel for the passage `ref` points to in the conversation `turns`.
+
+    `page_for(chunk, quote)` returns the HTML of the page the quote stands on ("" for none): the panel
+    shows it under the passage's text.
+    """
     if ref is None or not 0 <= ref.turn < len(turns):
         return source_placeholder_html()
     chunk, citation = find_source(turns[ref.turn][1], ref)
@@ -204,7 +214,10 @@ def source_html(turns: Sequence[Turn], ref: SourceRef | None, link_for: Callable
         return '<div class="source-panel empty"><p>That passage is no longer available.</p></div>'
     span = (citation.start, citation.end) if citation else None
     kicker = f"Citation [{ref.num}]" if citation else f"Related passage {ref.num}"
-    return passage_html(chunk, span, link_for(chunk), kicker)
+    # A citation's page shows its quoted span; a related passage's page, the whole passage.
+    quote = chunk.text[span[0] : span[1]] if span and span[0] < span[1] else chunk.text
+    page = page_for(chunk, quote) if page_for else ""
+    return passage_html(chunk, span, link_for(chunk), kicker, page)
 
 
 def highlight(text: str, span: tuple[int, int] | None) -> str:
@@ -217,8 +230,10 @@ def highlight(text: str, span: tuple[int, int] | None) -> str:
     return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
 
 
-def passage_html(chunk: Chunk, span: tuple[int, int] | None, link: str | None, kicker: str = "Source") -> str:
-    """Return a passage card: metadata, the text with the supporting span highlighted, a link to the source."""
+def passage_html(
+    chunk: Chunk, span: tuple[int, int] | None, link: str | None, kicker: str = "Source", page: str = ""
+) -> str:
+    """Return a passage card: metadata, the text with the supporting span highlighted, a link, the page (HTML)."""
     meta = []
     for label, value in (
         ("Organisation", chunk.organisation),
@@ -240,8 +255,38 @@ def passage_html(chunk: Chunk, span: tuple[int, int] | None, link: str | None, k
         f'<h3 class="source-title">{html.escape(chunk.title or "Untitled document")}</h3>'
         f'<dl class="source-meta">{"".join(meta)}</dl>'
         f'<blockquote class="passage">{text}</blockquote>'
-        f'<p class="source-file">{html.escape(chunk.source)} {opened}</p></div>'
+        f'<p class="source-file">{html.escape(chunk.source)} {opened}</p>{page}</div>'
     )
+
+
+def page_html(src: str, page: int, pages: int, boxes: Sequence[Box], text_from: str) -> str:
+    """Return the page image at `src` with a highlight over each box (fractions of the page), and a caption.
+
+    The highlights are positioned in percent over the image, so they stay in place at any width.
+    """
+    marks = "".join(
+        f'<span class="page-mark" style="left:{b.left * 100:.2f}%;top:{b.top * 100:.2f}%;'
+        f'width:{(b.right - b.left) * 100:.2f}%;height:{(b.bottom - b.top) * 100:.2f}%"></span>'
+        for b in boxes
+    )
+    if boxes:
+        where = "the quoted words are highlighted" + (" (found by OCR)" if text_from == "OCR" else "")
+    elif text_from:
+        where = "the quoted words could not be placed on it"
+    else:
+        where = "a scan without a text layer: the words cannot be highlighted without OCR"
+    url = html.escape(src, quote=True)
+    return (
+        f'<figure class="page-view"><figcaption>Page {page} of {pages}: {where}.</figcaption>'
+        f'<a href="{url}" target="_blank" rel="noopener noreferrer" title="Open the page image">'
+        f'<span class="page-frame"><img class="page-image" src="{url}" alt="Page {page} of the source">'
+        f"{marks}</span></a></figure>"
+    )
+
+
+def page_note_html(message: str) -> str:
+    """Return the line shown instead of the page when it cannot be shown."""
+    return f'<p class="page-note">{html.escape(message)}</p>'
 
 
 def safe_link(link: str) -> bool:
