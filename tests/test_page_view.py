@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from assistant.config import Settings
 from assistant.output import render
+from assistant.output.page_html import page_band, page_html
 from assistant.output.page_match import Box, Glyph, line_boxes, match_span, quote_boxes
 from assistant.output.page_view import (
     PageViewError,
@@ -21,7 +22,7 @@ from assistant.output.page_view import (
     tesseract_available,
 )
 from assistant.types import Answer, Chunk, Citation, Hit, Statement
-from assistant.ui.blocks import page_panel
+from assistant.ui.sources import page_panel
 
 A4_MM = (210.0, 297.0)
 TARGET = "The Coral Bay Initiative trained ninety port officers in Tallinn in May 2024."
@@ -79,6 +80,7 @@ def report(tmp_path: Path) -> Path:
 def test_the_highlight_lies_where_the_sentence_was_written(report: Path, tmp_path: Path) -> None:
     view = page_view(report, [1, 2], TARGET, tmp_path / "cache")
     assert view.page == 2 and view.pages == 2 and view.text_from == "text layer"
+    assert view.aspect == pytest.approx(A4_MM[1] / A4_MM[0], abs=0.001)
     assert len(view.boxes) == 1
     box = view.boxes[0]
     top_mm, bottom_mm = box.top * A4_MM[1], box.bottom * A4_MM[1]
@@ -179,8 +181,17 @@ def test_a_scan_is_shown_and_highlighted_only_with_ocr(tmp_path: Path) -> None:
         assert abs(view.boxes[0].top - 700 / 1754) < 0.02 and view.boxes[0].left < 0.15
     else:
         assert view.text_from == "" and view.boxes == ()
-    caption = render.page_html("x.png", 1, 1, view.boxes, view.text_from)
+    caption = page_html("x.png", 1, 1, view.boxes, view.text_from)
     assert ("OCR" in caption) if tesseract_available() else ("without OCR" in caption and "page-mark" not in caption)
+
+
+def test_the_band_shown_centres_the_quote_and_stays_on_the_page() -> None:
+    assert page_band(()) == (0.0, 1.0)
+    assert page_band((Box(0.1, 0.5, 0.8, 0.52),)) == pytest.approx((0.31, 0.4))
+    assert page_band((Box(0.1, 0.02, 0.8, 0.04),)) == (0.0, 0.4)  # near the top: from the top
+    assert page_band((Box(0.1, 0.95, 0.8, 0.97),)) == pytest.approx((0.6, 0.4))  # near the bottom: to the bottom
+    tall = (Box(0.1, 0.1, 0.8, 0.12), Box(0.1, 0.7, 0.8, 0.72))
+    assert page_band(tall) == pytest.approx((0.05, 0.72))  # a long quote: all of it, 5% spare each side
 
 
 def settings_for(corpus: Path) -> Settings:
@@ -221,12 +232,13 @@ def test_the_source_panel_puts_the_page_under_the_passage() -> None:
 
     def page_for(c: Chunk, quote: str) -> str:
         quotes.append(quote)
-        return render.page_html("p.png", 2, 2, (Box(0.1, 0.5, 0.8, 0.52),), "text layer")
+        return page_html("p.png", 2, 2, (Box(0.1, 0.5, 0.8, 0.52),), "text layer")
 
     cited = render.source_html([("q", answer)], render.parse_ref("#src-0-c1"), lambda c: None, page_for)
     assert quotes == [TARGET]  # the cited span, not the whole passage
     assert cited.index('<blockquote class="passage">') < cited.index('<figure class="page-view">')
     assert 'style="left:10.00%;top:50.00%;width:70.00%;height:2.00%"' in cited
+    assert 'style="transform:translateY(-31.00%)"' in cited  # the band of 40% of the page around the quote
     render.source_html([("q", answer)], render.parse_ref("#src-0-h1"), lambda c: None, page_for)
     assert quotes[-1] == "Intro. " + TARGET  # a related passage: the whole passage
     assert "page-view" not in render.source_html([("q", answer)], render.parse_ref("#src-0-c1"), lambda c: None)

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -43,6 +43,7 @@ class PageView:
     pages: int  # in the file
     boxes: tuple[Box, ...]  # one per line of the quote; empty when it was not found
     text_from: str  # "text layer", "OCR", or "" when the page has no text to search (a scan, no OCR here)
+    aspect: float  # the image's height over its width
 
 
 def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> PageView:
@@ -54,10 +55,11 @@ def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> P
     if not pages:
         raise PageViewError("No page to show.")
     wanted = len(letter_key(quote)[0])
-    best: tuple[int, int, tuple[Box, ...], int, str] | None = None  # letters matched, page, boxes, count, source
+    best: PageView | None = None
+    best_matched = -1
     for page in pages:
         try:
-            glyphs, count = page_glyphs(pdf, page)
+            glyphs, count, aspect = page_glyphs(pdf, page)
         except PageViewError:
             if page == pages[0]:
                 raise
@@ -67,13 +69,12 @@ def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> P
             ocr = ocr_glyphs(render_page(pdf, page, cache_dir))
             glyphs, text_from = (ocr, "OCR") if ocr is not None else ([], "")
         boxes, matched = quote_boxes(glyphs, quote)
-        if best is None or matched > best[0]:
-            best = (matched, page, boxes, count, text_from)
+        if matched > best_matched:
+            best, best_matched = PageView(Path(), page, count, boxes, text_from, aspect), matched
         if matched >= wanted:
             break  # the whole quote is on this page
     assert best is not None
-    matched, page, boxes, count, text_from = best
-    return PageView(render_page(pdf, page, cache_dir), page, count, boxes, text_from)
+    return replace(best, image=render_page(pdf, best.page, cache_dir))
 
 
 def _letters(glyphs: Sequence[Glyph]) -> int:
@@ -93,8 +94,9 @@ def _open(pdf: Path, page: int) -> tuple[pdfium.PdfDocument, int]:
     return document, count
 
 
-def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int]:
-    """Return the characters of page `page` (1-based) of `pdf` with their boxes, and the file's page count."""
+def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int, float]:
+    """Return the characters of page `page` (1-based) of `pdf` with their boxes, the file's page count and
+    the page's height over its width."""
     with _PDFIUM:
         document, count = _open(pdf, page)
         try:
@@ -114,7 +116,7 @@ def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int]:
                 glyphs.append(
                     Glyph(char, Box(min(x0, x1) / dev_w, min(y0, y1) / dev_h, max(x0, x1) / dev_w, max(y0, y1) / dev_h))
                 )
-            return glyphs, count
+            return glyphs, count, height / width
         finally:
             document.close()
 

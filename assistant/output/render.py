@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from assistant.output.page_match import Box
 from assistant.output.text import clip
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement, Turn
 
@@ -257,36 +256,6 @@ def passage_html(
         f'<blockquote class="passage">{text}</blockquote>'
         f'<p class="source-file">{html.escape(chunk.source)} {opened}</p>{page}</div>'
     )
-
-
-def page_html(src: str, page: int, pages: int, boxes: Sequence[Box], text_from: str) -> str:
-    """Return the page image at `src` with a highlight over each box (fractions of the page), and a caption.
-
-    The highlights are positioned in percent over the image, so they stay in place at any width.
-    """
-    marks = "".join(
-        f'<span class="page-mark" style="left:{b.left * 100:.2f}%;top:{b.top * 100:.2f}%;'
-        f'width:{(b.right - b.left) * 100:.2f}%;height:{(b.bottom - b.top) * 100:.2f}%"></span>'
-        for b in boxes
-    )
-    if boxes:
-        where = "the quoted words are highlighted" + (" (found by OCR)" if text_from == "OCR" else "")
-    elif text_from:
-        where = "the quoted words could not be placed on it"
-    else:
-        where = "a scan without a text layer: the words cannot be highlighted without OCR"
-    url = html.escape(src, quote=True)
-    return (
-        f'<figure class="page-view"><figcaption>Page {page} of {pages}: {where}.</figcaption>'
-        f'<a href="{url}" target="_blank" rel="noopener noreferrer" title="Open the page image">'
-        f'<span class="page-frame"><img class="page-image" src="{url}" alt="Page {page} of the source">'
-        f"{marks}</span></a></figure>"
-    )
-
-
-def page_note_html(message: str) -> str:
-    """Return the line shown instead of the page when it cannot be shown."""
-    return f'<p class="page-note">{html.escape(message)}</p>'
 
 
 def safe_link(link: str) -> bool:

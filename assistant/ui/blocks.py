@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -21,11 +21,11 @@ from assistant.index.generations import read_manifest
 from assistant.ingest.uploads import UPLOAD_SUFFIXES, add_uploads
 from assistant.output import render
 from assistant.output.export import to_docx, to_markdown
-from assistant.output.page_view import PageViewError, page_view
 from assistant.pipeline import Assistant
-from assistant.types import Chunk, Turn
+from assistant.types import Turn
 from assistant.ui.brief_tab import build_brief_tab
 from assistant.ui.eval_tab import build_eval_tab
+from assistant.ui.sources import page_images_dir, page_panel, source_link
 from assistant.ui.style import CITE_JS, CSS, THEME
 
 EXAMPLE_QUESTIONS = (
@@ -42,44 +42,6 @@ def library(settings: Settings) -> list[dict[str, Any]]:
     """Return the indexed documents' records (empty when there is no index)."""
     manifest = read_manifest(settings.index_dir)
     return manifest.documents() if manifest else []
-
-
-def corpus_file(chunk: Chunk, corpus_dir: Path) -> Path | None:
-    """Return the chunk's source file when it lies inside the corpus folder, else None (never a path outside)."""
-    corpus = corpus_dir.resolve()
-    path = (corpus / chunk.source).resolve()
-    return path if corpus in path.parents and path.is_file() else None
-
-
-def file_url(path: Path) -> str:
-    """Return the URL under which Gradio serves `path` (it must lie in one of launch's allowed_paths)."""
-    return "gradio_api/file=" + quote(str(path))
-
-
-def source_link(chunk: Chunk, corpus_dir: Path) -> str | None:
-    """Return the source's URL, or a link to the file served from the corpus folder (and nowhere else)."""
-    if chunk.url:
-        return chunk.url
-    path = corpus_file(chunk, corpus_dir)
-    return file_url(path) if path else None
-
-
-def page_images_dir(settings: Settings) -> Path:
-    """Return the folder of cached page images (beside the index generations, which leave it alone)."""
-    return settings.index_dir.resolve() / "page-images"
-
-
-def page_panel(chunk: Chunk, quote: str, settings: Settings) -> str:
-    """Return the HTML of the PDF page that `quote` of `chunk` stands on, highlighted; "" for other sources."""
-    path = corpus_file(chunk, settings.corpus_dir)
-    if path is None or path.suffix.lower() != ".pdf" or not chunk.page:
-        return ""
-    try:
-        # The chunk starts on its page and may run onto the next one.
-        view = page_view(path, [chunk.page, chunk.page + 1], quote, page_images_dir(settings))
-    except PageViewError as exc:
-        return render.page_note_html(str(exc))
-    return render.page_html(file_url(view.image), view.page, view.pages, view.boxes, view.text_from)
 
 
 def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:

@@ -80,8 +80,9 @@ a.cite:hover, a.cite.active {{background: var(--color-accent-soft);}}
 .source-link {{margin-left: .5rem; font-weight: 600;}}
 .page-view {{margin: .8rem 0 0;}}
 .page-view figcaption {{font-size: .8rem; color: var(--body-text-color-subdued); margin: 0 0 .3rem;}}
-.page-frame {{position: relative; display: block; border: 1px solid var(--border-color-primary);
-  box-shadow: 0 1px 3px rgba(0, 0, 0, .12); background: #fff;}}
+.page-window {{overflow: hidden; border: 1px solid var(--border-color-primary); background: #fff;
+  box-shadow: 0 1px 3px rgba(0, 0, 0, .12);}}
+.page-frame {{position: relative;}}
 .page-image {{display: block; width: 100%; height: auto;}}
 /* Char boxes are tight: the shadow widens the mark a little so it reads as a highlighter stroke. */
 .page-mark {{position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply;
