@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import random
+import re
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from pdfs import write_pdf
 from PIL import Image, ImageDraw, ImageFont
 
 from assistant.config import Settings
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_file
 from assistant.output import render
 from assistant.output.page_html import page_band, page_html
 from assistant.output.page_match import Box, Glyph, line_boxes, match_span, quote_boxes
@@ -242,3 +247,54 @@ def test_the_source_panel_puts_the_page_under_the_passage() -> None:
     render.source_html([("q", answer)], render.parse_ref("#src-0-h1"), lambda c: None, page_for)
     assert quotes[-1] == "Intro. " + TARGET  # a related passage: the whole passage
     assert "page-view" not in render.source_html([("q", answer)], render.parse_ref("#src-0-c1"), lambda c: None)
+
+
+WORDS = [
+    "ports",
+    "routes",
+    "courts",
+    "shelters",
+    "officers",
+    "smugglers",
+    "vessels",
+    "borders",
+    "permits",
+    "visas",
+    "convoys",
+    "harbours",
+    "inspectors",
+    "migrants",
+    "prosecutors",
+    "judges",
+    "lorries",
+    "checkpoints",
+    "ferries",
+    "airports",
+]
+
+
+def test_every_sentence_of_a_loaded_pdf_is_found_on_its_page(tmp_path: Path) -> None:
+    """Through the real loader and chunker: the cleaned chunk text (headers and footers dropped) still lands."""
+    pick = random.Random(17)
+    pages = [
+        " ".join(
+            f"Sentence {page}-{n} says that {' and '.join(pick.sample(WORDS, 3))} near {pick.choice(WORDS)} "
+            f"reported {page * 100 + n} cases of {' '.join(pick.sample(WORDS, 4))} this year."
+            for n in range(1, 13)
+        )
+        for page in range(1, 5)
+    ]
+    pdf = write_pdf(tmp_path / "annual.pdf", pages, header="Regional Office - Annual Review", footer="Page")
+    (document,) = load_file(pdf, "annual.pdf")
+    chunks = chunk_document(document)
+    assert len(chunks) > 4 and "Annual Review" not in document.text  # the running header was dropped
+    checked = 0
+    for chunk in chunks:
+        for sentence in re.findall(r"Sentence \d-\d+ [^.]*\.", chunk.text):
+            offset = chunk.text.index(sentence)
+            view = page_view(pdf, [chunk.page or 1, (chunk.page or 1) + 1], sentence, tmp_path / "cache")
+            assert view.page == document.page_at(chunk.start + offset), sentence
+            written_on = int(sentence.split()[1].split("-")[0])
+            assert view.page == written_on and view.boxes, sentence
+            checked += 1
+    assert checked >= 4 * 12
