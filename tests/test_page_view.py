@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from fpdf.enums import TextMode
 from pdfs import write_pdf
 from PIL import Image, ImageDraw, ImageFont
 
@@ -63,8 +64,11 @@ def write_report(path: Path) -> Path:
     return path
 
 
-def write_scan(path: Path, text: str) -> Path:
-    """Write a one-page PDF whose page is only a picture of `text` (no text layer), like a scanned fax."""
+def write_scan(path: Path, text: str, hidden_text: str = "") -> Path:
+    """Write a one-page PDF whose page is a picture of `text`, like a scanned fax.
+
+    `hidden_text` becomes its invisible text layer, like the poor OCR layer a scanner adds.
+    """
     image = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
     font = ImageFont.load_default(size=34)
     ImageDraw.Draw(image).text((120, 700), text, fill="black", font=font)
@@ -73,6 +77,11 @@ def write_scan(path: Path, text: str) -> Path:
     pdf = FPDF()
     pdf.add_page()
     pdf.image(str(picture), x=0, y=0, w=A4_MM[0], h=A4_MM[1])
+    if hidden_text:
+        pdf.set_font("Helvetica", size=11)
+        pdf.text_mode = TextMode.INVISIBLE
+        pdf.set_xy(20, 100)
+        pdf.multi_cell(0, 6, hidden_text)
     pdf.output(str(path))
     return path
 
@@ -152,7 +161,7 @@ def test_a_cached_page_is_rendered_once_and_again_when_the_file_changes(report: 
     write_report(report)  # the same bytes rewritten: a new modification time, so a new image
     os.utime(report, ns=(rendered_at + 5 * 10**9, rendered_at + 5 * 10**9))
     assert render_page(report, 1, cache) != first
-    assert not list(cache.glob(".render-*"))  # no temp file left behind
+    assert not list(cache.glob(".write-*"))  # no temp file left behind
 
 
 def test_the_cache_keeps_its_size_by_dropping_the_least_recently_used(report: Path, tmp_path: Path) -> None:
@@ -197,6 +206,22 @@ def test_the_band_shown_centres_the_quote_and_stays_on_the_page() -> None:
     assert page_band((Box(0.1, 0.95, 0.8, 0.97),)) == pytest.approx((0.6, 0.4))  # near the bottom: to the bottom
     tall = (Box(0.1, 0.1, 0.8, 0.12), Box(0.1, 0.7, 0.8, 0.72))
     assert page_band(tall) == pytest.approx((0.05, 0.72))  # a long quote: all of it, 5% spare each side
+
+
+@pytest.mark.skipif(not tesseract_available(), reason="Tesseract is not installed (scripts/install-ocr.sh)")
+def test_a_poor_text_layer_falls_back_to_the_pages_ocr_words_which_are_cached(tmp_path: Path) -> None:
+    # The index holds the page's OCR text, which the scanner's own text layer does not contain.
+    garbage = "butwhich shallnot be less than three years Pakist3n " * 3
+    scan = write_scan(tmp_path / "gazette.pdf", "Border crossings rose sharply in March.", hidden_text=garbage)
+    glyphs, _, _ = page_glyphs(scan, 1)
+    assert "Pakist3n" in "".join(g.char for g in glyphs)  # the text layer is there, and poor
+    view = page_view(scan, [1], "Border crossings rose sharply", tmp_path / "cache")
+    assert view.text_from == "OCR" and len(view.boxes) == 1
+    assert abs(view.boxes[0].top - 700 / 1754) < 0.02
+    words = view.image.with_suffix(".words.json")
+    assert "crossings" in words.read_text(encoding="utf-8")
+    words.write_text('[["Elsewhere", [0.5, 0.9, 0.6, 0.92]]]', encoding="utf-8")  # the cache is read, not OCR
+    assert page_view(scan, [1], "Border crossings rose sharply", tmp_path / "cache").boxes == ()
 
 
 def settings_for(corpus: Path) -> Settings:

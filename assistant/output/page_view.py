@@ -5,12 +5,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import importlib.util
+import io
+import json
 import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -49,14 +51,15 @@ class PageView:
 def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> PageView:
     """Return the first of `pages` that holds `quote` best, rendered, with the quote's boxes.
 
-    A chunk starts on one page and may end on the next: both are searched. A page without a text
-    layer is searched in its OCR words when Tesseract is installed.
+    A chunk starts on one page and may end on the next: both are searched, in their text layers first.
+    When neither holds the quote (a scan, or a text layer so poor that the indexed text came from OCR),
+    the pages' own words are read with Tesseract, where it is installed.
     """
     if not pages:
         raise PageViewError("No page to show.")
     wanted = len(letter_key(quote)[0])
-    best: PageView | None = None
-    best_matched = -1
+    seen: list[PageView] = []
+    best: tuple[int, PageView] | None = None  # letters matched, view
     for page in pages:
         try:
             glyphs, count, aspect = page_glyphs(pdf, page)
@@ -64,17 +67,26 @@ def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> P
             if page == pages[0]:
                 raise
             break  # the chunk's page was the last one
-        text_from = "text layer" if _letters(glyphs) >= MIN_TEXT_LETTERS else ""
-        if not text_from:
-            ocr = ocr_glyphs(render_page(pdf, page, cache_dir))
-            glyphs, text_from = (ocr, "OCR") if ocr is not None else ([], "")
-        boxes, matched = quote_boxes(glyphs, quote)
-        if matched > best_matched:
-            best, best_matched = PageView(Path(), page, count, boxes, text_from, aspect), matched
+        has_text = _letters(glyphs) >= MIN_TEXT_LETTERS
+        boxes, matched = quote_boxes(glyphs, quote) if has_text else ((), 0)
+        view = PageView(Path(), page, count, boxes, "text layer" if has_text else "", aspect)
+        seen.append(view)
+        if best is None or matched > best[0]:
+            best = (matched, view)
         if matched >= wanted:
             break  # the whole quote is on this page
     assert best is not None
-    return replace(best, image=render_page(pdf, best.page, cache_dir))
+    if not best[1].boxes:
+        for view in seen:
+            ocr = ocr_glyphs(render_page(pdf, view.page, cache_dir))
+            if ocr is None:
+                break  # no Tesseract here: the page is shown without a highlight
+            boxes, matched = quote_boxes(ocr, quote)
+            if (boxes and matched > best[0]) or (not view.text_from and view is best[1]):
+                best = (matched, replace(view, boxes=boxes, text_from="OCR"))
+            if matched >= wanted:
+                break
+    return replace(best[1], image=render_page(pdf, best[1].page, cache_dir))
 
 
 def _letters(glyphs: Sequence[Glyph]) -> int:
@@ -146,24 +158,33 @@ def render_page(pdf: Path, page: int, cache_dir: Path, width_px: int = PAGE_WIDT
             image = pdf_page.render(scale=width_px / pdf_page.get_width()).to_pil()
         finally:
             document.close()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Written beside its final name and renamed: a reader never sees half a PNG, two writers never clash.
-    handle, temp = tempfile.mkstemp(dir=cache_dir, prefix=".render-", suffix=".png")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            image.save(out, format="PNG", optimize=False)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    write_atomic(target, buffer.getvalue())
     prune_cache(cache_dir, keep=target)
     return target
 
 
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` beside it and rename it into place: a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".write-", suffix=target.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def prune_cache(cache_dir: Path, max_bytes: int = CACHE_MAX_BYTES, keep: Path | None = None) -> list[Path]:
-    """Delete the least recently used page images until the cache holds at most `max_bytes`; return those deleted."""
+    """Delete the least recently used page images (and OCR words) until the cache holds at most `max_bytes`.
+
+    Returns the files deleted.
+    """
     entries = []
-    for path in cache_dir.glob("*.png"):
+    for path in [*cache_dir.glob("*.png"), *cache_dir.glob("*.words.json")]:
         try:
             stat = path.stat()
         except FileNotFoundError:  # another thread evicted it meanwhile
@@ -190,24 +211,35 @@ def tesseract_available() -> bool:
 def ocr_glyphs(image: Path, languages: str = "eng") -> list[Glyph] | None:
     """Return the words Tesseract reads on a page image, each letter with its word's box; None without Tesseract.
 
-    Kept apart so the OCR module (ingest/ocr.py) can be wired in here and its own boxes reused.
+    The words are cached beside the image (OCR takes seconds a page, a second click on the citation should
+    not). Kept apart so that the OCR module of ingest can be wired in here and its own boxes reused.
     """
     if not tesseract_available():
         return None
+    cached = image.with_suffix(".words.json")
+    try:
+        words = [(str(w), Box(*b)) for w, b in json.loads(cached.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        words = _tesseract_words(image, languages)
+        write_atomic(cached, json.dumps([(w, astuple(b)) for w, b in words]).encode("utf-8"))
+    glyphs: list[Glyph] = []
+    for word, box in words:
+        if glyphs:
+            glyphs.append(Glyph(" ", Box(0, 0, 0, 0)))
+        glyphs.extend(Glyph(ch, box) for ch in word)
+    return glyphs
+
+
+def _tesseract_words(image: Path, languages: str) -> list[tuple[str, Box]]:
     import pytesseract
     from PIL import Image
 
     with Image.open(image) as picture:
         width, height = picture.size
         data = pytesseract.image_to_data(picture, lang=languages, output_type=pytesseract.Output.DICT)
-    glyphs: list[Glyph] = []
+    words = []
     columns = (data["text"], data["left"], data["top"], data["width"], data["height"])
     for word, left, top, w, h in zip(*columns, strict=True):
-        word = str(word).strip()
-        if not word:
-            continue
-        box = Box(left / width, top / height, (left + w) / width, (top + h) / height)
-        if glyphs:
-            glyphs.append(Glyph(" ", Box(0, 0, 0, 0)))
-        glyphs.extend(Glyph(ch, box) for ch in word)
-    return glyphs
+        if str(word).strip():
+            words.append((str(word).strip(), Box(left / width, top / height, (left + w) / width, (top + h) / height)))
+    return words
