@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from app_process import AppStartError, running_app
 from pdfs import write_pdf
 
 from assistant.config import Settings
+from assistant.index.generations import CURRENT_FILE
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -245,7 +247,14 @@ def test_a_pdf_citation_shows_its_page_with_the_quote_highlighted(browser: WebDr
     assert "ninety port officers" in css(browser, "#source-panel .passage mark")[0].text
     image = figure.find_element(By.CSS_SELECTOR, "img.page-image")
     assert browser.execute_script("return arguments[0].naturalWidth", image) == 1100  # the PNG of our server
-    assert "/gradio_api/file=" in image.get_attribute("src") and "page-images" in image.get_attribute("src")
+    src = image.get_attribute("src")
+    assert "/gradio_api/file=" in src and "/page-images/" in src
+    with urllib.request.urlopen(src, timeout=10) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+    # The cache folder is served, the index folder around it is not.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(src.rsplit("/page-images/", 1)[0] + "/" + CURRENT_FILE, timeout=10)
+    assert refused.value.code == 403
     marks = figure.find_elements(By.CSS_SELECTOR, ".page-mark")
     assert len(marks) == 1, figure.get_attribute("innerHTML")
     frame, mark = image.rect, marks[0].rect
