@@ -7,6 +7,7 @@ import random
 import re
 from pathlib import Path
 
+import pypdf
 import pytest
 from fpdf import FPDF
 from fpdf.enums import TextMode
@@ -147,6 +148,27 @@ def test_line_boxes_merge_a_line_and_split_lines() -> None:
     glyphs = [glyph("a", 0.1, 0.5), glyph("b", 0.11, 0.5), Glyph(" ", Box(0, 0, 0, 0)), glyph("c", 0.1, 0.53)]
     assert line_boxes(glyphs) == (Box(0.1, 0.5, 0.12, 0.52), Box(0.1, 0.53, 0.11, 0.55))
     assert quote_boxes(glyphs, "zz") == ((), 0)
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_on_a_rotated_page_the_highlight_covers_the_printed_words(report: Path, tmp_path: Path, rotation: int) -> None:
+    reader, writer = pypdf.PdfReader(report), pypdf.PdfWriter()
+    writer.add_page(reader.pages[1].rotate(rotation))
+    rotated = tmp_path / f"rotated-{rotation}.pdf"
+    writer.write(rotated)
+    view = page_view(rotated, [1], TARGET, tmp_path / "cache")
+    upright = rotation in (0, 180)
+    assert view.aspect == pytest.approx(A4_MM[1] / A4_MM[0] if upright else A4_MM[0] / A4_MM[1], abs=0.001)
+    with Image.open(view.image) as image:
+        assert image.height / image.width == pytest.approx(view.aspect, abs=0.002)
+        page = image.convert("L")
+    # Shown sideways, the sentence runs down the page: one box a letter, no longer one a line.
+    assert len(view.boxes) == 1 if upright else len(view.boxes) > 20
+    for box in view.boxes:
+        area = (round(box.left * page.width), round(box.top * page.height))
+        area += (round(box.right * page.width) + 1, round(box.bottom * page.height) + 1)
+        inked = page.crop(area).point(lambda level: 255 if level < 128 else 0).getbbox()
+        assert inked is not None, box  # dark pixels of print inside every box
 
 
 def test_a_cached_page_is_rendered_once_and_again_when_the_file_changes(report: Path, tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def line_boxes(glyphs: Sequence[Glyph]) -> tuple[Box, ...]:
 
 def _same_line(a: Box, b: Box) -> bool:
     height = max(a.bottom - a.top, b.bottom - b.top)
-    return abs((a.top + a.bottom) / 2 - (b.top + b.bottom) / 2) < SAME_LINE * height and b.left >= a.left - height
+    return abs((a.top + a.bottom) / 2 - (b.top + b.bottom) / 2) < SAME_LINE * height
 
 
 def quote_boxes(glyphs: Sequence[Glyph], quote: str) -> tuple[tuple[Box, ...], int]:

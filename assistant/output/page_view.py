@@ -116,9 +116,7 @@ def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int, float]:
         try:
             pdf_page = document[page - 1]
             text_page = pdf_page.get_textpage()
-            width, height = pdf_page.get_size()
-            if pdf_page.get_rotation() in (90, 270):
-                width, height = height, width
+            width, height = pdf_page.get_size()  # as displayed: a /Rotate of 90 or 270 is already applied
             # The device keeps the rendered page's aspect, so a box divided by it is a share of the image.
             dev_w, dev_h = _DEVICE, max(1, round(_DEVICE * height / width))
             glyphs = []
