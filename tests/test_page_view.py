@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
+import gradio as gr
 import pypdf
 import pytest
 from fpdf import FPDF
@@ -29,6 +31,7 @@ from assistant.output.page_view import (
     tesseract_available,
 )
 from assistant.types import Answer, Chunk, Citation, Hit, Statement
+from assistant.ui.blocks import Callbacks
 from assistant.ui.sources import page_panel
 
 A4_MM = (210.0, 297.0)
@@ -345,3 +348,26 @@ def test_every_sentence_of_a_loaded_pdf_is_found_on_its_page(tmp_path: Path) -> 
             assert view.page == written_on and view.boxes, sentence
             checked += 1
     assert checked >= 4 * 12
+
+
+def test_clicking_a_citation_of_a_pdf_opens_its_text_and_page(report: Path, tmp_path: Path) -> None:
+    """The handler the citation click fires, on a PDF citation and a text-file citation."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    report.rename(corpus / "report.pdf")
+    (corpus / "note.txt").write_text("Intro. " + TARGET, encoding="utf-8")
+    pdf_chunk, txt_chunk = chunk_of("report.pdf", 2, "Intro. " + TARGET), chunk_of("note.txt", None, "Intro. " + TARGET)
+    txt_chunk = replace(txt_chunk, id="c2")
+    cites = (
+        Citation(1, "c1", "report.pdf", "Annual report", 2, 7, 7 + len(TARGET)),
+        Citation(2, "c2", "note.txt", "Annual report", None, 7, 7 + len(TARGET)),
+    )
+    statement = Statement("Ninety officers were trained.", cites, "verified")
+    turns = [("q", Answer("q", (statement,), False, (Hit(pdf_chunk, 1, 1), Hit(txt_chunk, 0.9, 2))))]
+    callbacks = Callbacks(settings_for(corpus), assistant=None)  # type: ignore[arg-type]
+
+    panel = callbacks.show_source(turns, gr.EventData(None, {"ref": "#src-0-c1"}))
+    assert f"<mark>{TARGET}</mark>" in panel and "Page 2 of 2: the quoted words are highlighted." in panel
+    assert panel.count('class="page-mark"') == 1
+    panel = callbacks.show_source(turns, gr.EventData(None, {"ref": "#src-0-c2"}))
+    assert f"<mark>{TARGET}</mark>" in panel and "page-view" not in panel  # a text file: its text only
