@@ -109,8 +109,10 @@ def _open(pdf: Path, page: int) -> tuple[pdfium.PdfDocument, int]:
 
 
 def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int, float]:
-    """Return the characters of page `page` (1-based) of `pdf` with their boxes, the file's page count and
-    the page's height over its width."""
+    """Return the characters of page `page` (1-based) with their boxes, the page count, the page's aspect.
+
+    The aspect is the displayed page's height over its width; the boxes are fractions of the displayed page.
+    """
     with _PDFIUM:
         document, count = _open(pdf, page)
         try:
@@ -148,9 +150,11 @@ def render_page(pdf: Path, page: int, cache_dir: Path, width_px: int = PAGE_WIDT
     stat = pdf.stat()
     key = hashlib.sha256(f"{pdf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{page}|{width_px}".encode()).hexdigest()
     target = cache_dir / f"{key[:32]}.png"
-    if target.is_file():
+    try:
         os.utime(target)  # recently used: the last to be evicted
         return target
+    except FileNotFoundError:
+        pass  # not rendered yet, or evicted a moment ago
     with _PDFIUM:
         document, _ = _open(pdf, page)
         try:
