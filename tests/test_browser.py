@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from app_process import AppStartError, running_app
+from pdfs import write_pdf
 
 from assistant.config import Settings
+from assistant.index.generations import CURRENT_FILE
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -211,3 +214,56 @@ def test_upload_then_ask_about_it(browser: WebDriver, app: tuple[str, Path], tmp
     link.click()
     wait_for(browser, lambda d: [p for p in css(d, "#source-panel") if "March 2023" in p.text])
     assert "uploads/harbour_watch.txt" in css(browser, "#source-panel .source-file")[0].text
+
+
+CORAL_BAY = "The Coral Bay Initiative trained ninety port officers in Tallinn in May 2024."
+
+
+def test_a_pdf_citation_shows_its_page_with_the_quote_highlighted(browser: WebDriver, tmp_path: Path) -> None:
+    filler = (
+        "Maritime routes across the Baltic remained quiet in the first quarter, and the port authorities "
+        "reported fewer irregular arrivals than in the year before. "
+    )
+    pdf = write_pdf(
+        tmp_path / "baltic report.pdf",
+        [filler * 4, filler * 3 + "\n\n" + CORAL_BAY + "\n\n" + filler * 2],
+        header="Baltic Border Office - Annual Report 2024",
+    )
+    open_tab(browser, "Documents")
+    css(browser, "#upload input[type=file]")[0].send_keys(str(pdf))
+    wait_for(browser, lambda d: [s for s in css(d, "#upload-status") if "baltic_report.pdf" in s.text], timeout=120)
+    open_tab(browser, "Ask")
+    answer = ask(browser, "How many port officers did the Coral Bay Initiative train?")
+    assert "ninety" in answer.text, answer.text
+    answer.find_elements(By.CSS_SELECTOR, ".stmt a.cite")[0].click()
+
+    def page_shown(d: WebDriver) -> WebElement | None:
+        figures = css(d, "#source-panel figure.page-view")
+        loaded = figures and d.execute_script("return arguments[0].querySelector('img').naturalWidth", figures[0])
+        return figures[0] if loaded else None
+
+    figure = wait_for(browser, page_shown)
+    assert "Page 2 of 2: the quoted words are highlighted." in figure.text
+    assert "ninety port officers" in css(browser, "#source-panel .passage mark")[0].text
+    image = figure.find_element(By.CSS_SELECTOR, "img.page-image")
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 1100  # the PNG of our server
+    src = image.get_attribute("src")
+    assert "/gradio_api/file=" in src and "/page-images/" in src
+    with urllib.request.urlopen(src, timeout=10) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+    # The cache folder is served, the index folder around it is not.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(src.rsplit("/page-images/", 1)[0] + "/" + CURRENT_FILE, timeout=10)
+    assert refused.value.code == 403
+    marks = figure.find_elements(By.CSS_SELECTOR, ".page-mark")
+    assert len(marks) == 1, figure.get_attribute("innerHTML")
+    frame, mark = image.rect, marks[0].rect
+    # The sentence was written under three lines of filler, 20 mm below the top of a 297 mm page.
+    assert frame["x"] <= mark["x"] and mark["x"] + mark["width"] <= frame["x"] + frame["width"] + 1
+    assert 0.08 < (mark["y"] - frame["y"]) / frame["height"] < 0.35
+    assert mark["width"] > frame["width"] / 3 and mark["height"] < frame["height"] / 30
+    window = figure.find_element(By.CSS_SELECTOR, ".page-window").rect  # the band of the page on show
+    assert window["y"] <= mark["y"] and mark["y"] + mark["height"] <= window["y"] + window["height"]
+    assert window["height"] < frame["height"] / 2
+    browser.execute_script("arguments[0].scrollIntoView({block: 'end'})", figure)
+    shoot(browser, "page-view.png")

@@ -195,8 +195,17 @@ def find_source(answer: Answer, ref: SourceRef) -> tuple[Chunk | None, Citation 
     return by_id.get(citation.chunk_id), citation
 
 
-def source_html(turns: Sequence[Turn], ref: SourceRef | None, link_for: Callable[[Chunk], str | None]) -> str:
-    """Return the source panel for the passage `ref` points to in the conversation `turns`."""
+def source_html(
+    turns: Sequence[Turn],
+    ref: SourceRef | None,
+    link_for: Callable[[Chunk], str | None],
+    page_for: Callable[[Chunk, str], str] | None = None,
+) -> str:
+    """Return the source panel for the passage `ref` points to in the conversation `turns`.
+
+    `page_for(chunk, quote)` returns the HTML of the page the quote stands on ("" for none): the panel
+    shows it under the passage's text.
+    """
     if ref is None or not 0 <= ref.turn < len(turns):
         return source_placeholder_html()
     chunk, citation = find_source(turns[ref.turn][1], ref)
@@ -204,7 +213,10 @@ def source_html(turns: Sequence[Turn], ref: SourceRef | None, link_for: Callable
         return '<div class="source-panel empty"><p>That passage is no longer available.</p></div>'
     span = (citation.start, citation.end) if citation else None
     kicker = f"Citation [{ref.num}]" if citation else f"Related passage {ref.num}"
-    return passage_html(chunk, span, link_for(chunk), kicker)
+    # A citation's page shows its quoted span; a related passage's page, the whole passage.
+    quote = chunk.text[span[0] : span[1]] if span and span[0] < span[1] else chunk.text
+    page = page_for(chunk, quote) if page_for else ""
+    return passage_html(chunk, span, link_for(chunk), kicker, page)
 
 
 def highlight(text: str, span: tuple[int, int] | None) -> str:
@@ -217,8 +229,10 @@ def highlight(text: str, span: tuple[int, int] | None) -> str:
     return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
 
 
-def passage_html(chunk: Chunk, span: tuple[int, int] | None, link: str | None, kicker: str = "Source") -> str:
-    """Return a passage card: metadata, the text with the supporting span highlighted, a link to the source."""
+def passage_html(
+    chunk: Chunk, span: tuple[int, int] | None, link: str | None, kicker: str = "Source", page: str = ""
+) -> str:
+    """Return a passage card: metadata, the text with the supporting span highlighted, a link, the page (HTML)."""
     meta = []
     for label, value in (
         ("Organisation", chunk.organisation),
@@ -240,7 +254,7 @@ def passage_html(chunk: Chunk, span: tuple[int, int] | None, link: str | None, k
         f'<h3 class="source-title">{html.escape(chunk.title or "Untitled document")}</h3>'
         f'<dl class="source-meta">{"".join(meta)}</dl>'
         f'<blockquote class="passage">{text}</blockquote>'
-        f'<p class="source-file">{html.escape(chunk.source)} {opened}</p></div>'
+        f'<p class="source-file">{html.escape(chunk.source)} {opened}</p>{page}</div>'
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -22,9 +22,10 @@ from assistant.ingest.uploads import UPLOAD_SUFFIXES, add_uploads
 from assistant.output import render
 from assistant.output.export import to_docx, to_markdown
 from assistant.pipeline import Assistant
-from assistant.types import Chunk, Turn
+from assistant.types import Turn
 from assistant.ui.brief_tab import build_brief_tab
 from assistant.ui.eval_tab import build_eval_tab
+from assistant.ui.sources import page_images_dir, page_panel, source_link
 from assistant.ui.style import CITE_JS, CSS, THEME
 
 EXAMPLE_QUESTIONS = (
@@ -41,17 +42,6 @@ def library(settings: Settings) -> list[dict[str, Any]]:
     """Return the indexed documents' records (empty when there is no index)."""
     manifest = read_manifest(settings.index_dir)
     return manifest.documents() if manifest else []
-
-
-def source_link(chunk: Chunk, corpus_dir: Path) -> str | None:
-    """Return the source's URL, or a link to the file served from the corpus folder (and nowhere else)."""
-    if chunk.url:
-        return chunk.url
-    corpus = corpus_dir.resolve()
-    path = (corpus / chunk.source).resolve()
-    if corpus in path.parents and path.is_file():
-        return "gradio_api/file=" + quote(str(path))
-    return None
 
 
 def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
@@ -117,7 +107,12 @@ class Callbacks:
     def show_source(self, turns: list[Turn], event: gr.EventData) -> str:
         """Return the source panel for the citation link that was clicked."""
         ref = render.parse_ref(str(getattr(event, "ref", "")))
-        return render.source_html(turns, ref, lambda chunk: source_link(chunk, self.settings.corpus_dir))
+        return render.source_html(
+            turns,
+            ref,
+            lambda chunk: source_link(chunk, self.settings.corpus_dir),
+            lambda chunk, quote: page_panel(chunk, quote, self.settings),
+        )
 
     @staticmethod
     def pick_example(event: gr.SelectData) -> str:
@@ -386,8 +381,9 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: Any) -> None:
         auth=parse_auth(settings.auth),
         theme=THEME,
         css=CSS,
-        # Source files are served from the corpus folder only; nothing else on disk is reachable.
-        allowed_paths=[str(settings.corpus_dir.resolve())],
+        # Source files are served from the corpus folder only, and the pages rendered from them from their
+        # cache; nothing else on disk is reachable.
+        allowed_paths=[str(settings.corpus_dir.resolve()), str(page_images_dir(settings))],
         max_file_size=f"{settings.max_upload_mb}mb",
         ssr_mode=False,
         footer_links=["gradio", "settings"],

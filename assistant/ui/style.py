@@ -78,6 +78,16 @@ a.cite:hover, a.cite.active {{background: var(--color-accent-soft);}}
 .passage mark {{background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px;}}
 .source-file {{font-size: .8rem; color: var(--body-text-color-subdued); margin: .6rem 0 0; word-break: break-all;}}
 .source-link {{margin-left: .5rem; font-weight: 600;}}
+.page-view {{margin: .8rem 0 0;}}
+.page-view figcaption {{font-size: .8rem; color: var(--body-text-color-subdued); margin: 0 0 .3rem;}}
+.page-window {{overflow: hidden; border: 1px solid var(--border-color-primary); background: #fff;
+  box-shadow: 0 1px 3px rgba(0, 0, 0, .12);}}
+.page-frame {{position: relative;}}
+.page-image {{display: block; width: 100%; height: auto;}}
+/* Char boxes are tight: the shadow widens the mark a little so it reads as a highlighter stroke. */
+.page-mark {{position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply;
+  box-shadow: 0 0 0 2px rgba(250, 204, 21, .45); border-radius: 2px; pointer-events: none;}}
+.page-note {{font-size: .8rem; color: var(--body-text-color-subdued); margin: .6rem 0 0;}}
 #new-conversation {{white-space: nowrap;}}
 #library-table table, #library-table td, #library-table th {{font-family: var(--font);}}
 .upload-status ul {{margin: .3rem 0;}}
