@@ -35,7 +35,7 @@ from assistant.embedding.embedder import load_embedder, resolve_precision
 from assistant.errors import LoadError
 from assistant.index.keywords import indexed_text
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.loaders import load_file
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from assistant.ingest.update import embed_chunks
 from assistant.types import Chunk
 
@@ -234,6 +234,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bf16", action="store_true", help="time bf16 even where the CPU only emulates it")
     parser.add_argument("--library", type=Path, help="write the library here and keep it (default: a temp folder)")
+    parser.add_argument("--embed-from", type=Path, help="sample the chunks to embed from the files here instead")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -245,8 +246,12 @@ def main() -> None:
         text = read([p for p in library.files if p not in scans])
         rss_read = peak_rss_mb()
         ocr = read(sorted(scans)) if ocr_available() and scans else None
-    rng = random.Random(args.seed)
-    sample = rng.sample(text.chunks, min(args.embed_sample, len(text.chunks)))
+    pool = text.chunks
+    if args.embed_from:
+        pool = read(sorted(p for p in args.embed_from.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)).chunks
+    # Kept in document order, as ingest meets them: neighbours in a document are often of similar length.
+    picked = sorted(random.Random(args.seed).sample(range(len(pool)), min(args.embed_sample, len(pool))))
+    sample = [pool[i] for i in picked]
     native = resolve_precision("auto") == "bf16"
     ways = time_embedding(sample, native or args.bf16, args.repeats)
     base = ways[0].vectors
@@ -259,11 +264,12 @@ def main() -> None:
     )
     print("| stage | measured on | rate | peak RSS MiB |")
     print("|---|---|---|---|")
-    print(
-        f"| load + clean + chunk | {text.files} text PDFs, {text.pages} pages, {len(text.chunks)} chunks, "
-        f"{text.seconds:.1f} s | {text.pages / text.seconds:.1f} pages/s, {len(text.chunks) / text.seconds:.1f} "
-        f"chunks/s | {rss_read:.0f} |"
-    )
+    if text.pages:
+        print(
+            f"| load + clean + chunk | {text.files} text PDFs, {text.pages} pages, {len(text.chunks)} chunks, "
+            f"{text.seconds:.1f} s | {text.pages / text.seconds:.1f} pages/s, "
+            f"{len(text.chunks) / text.seconds:.1f} chunks/s | {rss_read:.0f} |"
+        )
     if ocr is None:
         reason = (
             "no assistant.ingest.ocr" if importlib.util.find_spec("assistant.ingest.ocr") is None else "no tesseract"
@@ -279,7 +285,8 @@ def main() -> None:
         cosine = np.sum(way.vectors * base, axis=1)
         wall, cpu = statistics.median(way.wall), statistics.median(way.cpu)
         print(
-            f"| embed, {way.label} | {len(sample)} chunks x {args.repeats}, median {wall:.1f} s "
+            f"| embed, {way.label} | {len(sample)} chunks of {args.embed_from or 'the library'} x {args.repeats}, "
+            f"median {wall:.1f} s "
             f"(runs {', '.join(f'{w:.0f}' for w in way.wall)} s); cosine to before: mean {cosine.mean():.4f}, "
             f"min {cosine.min():.4f} | {len(sample) / wall:.1f} passages/s, {len(sample) / cpu:.1f} per CPU-s "
             f"| {peak_rss_mb():.0f} |"
