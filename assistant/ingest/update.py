@@ -266,7 +266,7 @@ def embed_chunks(
     """Return the vectors of `chunks`, in their order, embedded in batches of similar length.
 
     A batch is padded to its longest text; longest first, a batch's texts are nearly the same length,
-    which made ingest's embedding 1.2x faster on generated reports (eval/benchmarks/ingest.md).
+    which made ingest's embedding 1.1x faster on generated reports and on the real library (eval/benchmarks/ingest.md).
     """
     texts = [indexed_text(c) for c in chunks]
     if not texts:
