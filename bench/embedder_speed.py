@@ -19,7 +19,7 @@ from assistant.ingest.loaders import load_file
 def main() -> None:
     settings = load_settings()
     started = time.perf_counter()
-    embedder = load_embedder(settings.embedder)
+    embedder = load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
     load_s = time.perf_counter() - started
     catalog = load_catalog(settings.corpus_dir)
     chunks = [

@@ -119,7 +119,7 @@ def beir_retriever(beir: BeirSet, settings: Settings, cache_dir: Path, rerank: b
 
     With `rerank`, the second stage's sentence vectors are computed (or read from the cache) up front.
     """
-    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    embedder = load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
     vectors = passage_vectors(beir, embedder, cache_dir)
     store = beir_store(beir, vectors, embedder.dim, settings, cache_dir)
     sentences = None

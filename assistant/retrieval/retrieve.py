@@ -13,6 +13,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embedding.embedder import Embedder, load_embedder
 from assistant.embedding.service import embed_query
+from assistant.errors import IndexMissingError
 from assistant.index.generations import Index, Manifest, load_index
 from assistant.index.store import Ranked, Store, StoreTarget
 from assistant.retrieval.fusion import fuse
@@ -78,8 +79,14 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
         """Return a retriever over the published index, with `embedder` or the configured one."""
-        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
+        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
         index = load_index(settings.index_dir, StoreTarget.from_settings(settings), settings.milvus_token)
+        if index.manifest.embedder != embedder.name:
+            # Queries must be embedded the way the passages were: another model or precision ranks at random.
+            raise IndexMissingError(
+                f"The index in {settings.index_dir}/ was embedded with {index.manifest.embedder}, but the "
+                f"settings embed with {embedder.name}; rebuild it: assistant ingest"
+            )
         return cls(index, embedder, settings)
 
     @classmethod
