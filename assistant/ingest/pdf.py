@@ -1,18 +1,29 @@
-"""The PDF loader: each page's text layer, cleaned of running headers and footers, joined with page offsets."""
+"""The PDF loader: each page's text layer (or OCR's reading), cleaned of running headers and footers, with offsets."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, replace
 
 from assistant.errors import LoadError
-from assistant.ingest import cleaning
+from assistant.ingest import cleaning, ocr
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.documents import clean_block, make_document, with_title
+from assistant.ingest.text_quality import text_quality
 from assistant.types import Document, Progress
 
 
-def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | None = None) -> Document:
-    """Return the Document of the PDF bytes `raw`; raise LoadError with a one-line reason if unreadable."""
+def load_pdf(
+    raw: bytes,
+    source: str,
+    entry: CatalogEntry,
+    progress: Progress | None = None,
+    ocr_command: str = "tesseract",
+) -> Document:
+    """Return the Document of the PDF bytes `raw`; raise LoadError with a one-line reason if unreadable.
+
+    Pages without a good text layer are read with OCR by `ocr_command` (Tesseract) where it is installed.
+    """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -20,7 +31,8 @@ def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | 
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (needs a password); save an unprotected copy")
-        pages = page_texts(reader, progress)
+        read = page_texts(reader, raw, progress, ocr_command)
+        pages = list(read.texts)
         meta_title = (reader.metadata.title or "") if reader.metadata else ""
     except LoadError:
         raise
@@ -32,7 +44,14 @@ def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | 
     pages = cleaning.drop_repeated_lines(pages)
     cleaned_pages = [clean_block(p) for p in pages]
     if not any(cleaned_pages):
-        raise LoadError("PDF has no text layer (scanned images?); run OCR on it first")
+        if read.unread and not ocr.installed_languages(ocr_command):
+            raise LoadError(
+                f"scanned PDF: none of its {len(cleaned_pages)} pages has a text layer, and OCR "
+                f"({ocr_command}) is not installed; run scripts/install-ocr.sh"
+            )
+        if read.unread:
+            raise LoadError(f"scanned PDF: OCR failed on all its {len(cleaned_pages)} pages")
+        raise LoadError("PDF has no text layer and OCR found no text on its pages")
     parts: list[str] = []
     starts: list[int] = []
     offset = 0
@@ -41,9 +60,54 @@ def load_pdf(raw: bytes, source: str, entry: CatalogEntry, progress: Progress | 
         parts.append(page_text)
         offset += len(page_text) + 2
     text = "\n\n".join(parts)
-    return make_document(source, with_title(entry, meta_title), "pdf", text, tuple(starts))
+    document = make_document(source, with_title(entry, meta_title), "pdf", text, tuple(starts))
+    ocr_pages = tuple(n for n in read.ocr if cleaned_pages[n - 1])
+    return replace(document, ocr_pages=ocr_pages, unread_pages=read.unread)
 
 
-def page_texts(reader: object, progress: Progress | None = None) -> list[str]:
-    """Return the raw text of each page of `reader` (a pypdf PdfReader), in order."""
-    return [page.extract_text() or "" for page in reader.pages]  # type: ignore[attr-defined]
+@dataclass(frozen=True, slots=True)
+class PageTexts:
+    """The raw text of each page of a PDF, and how it was read."""
+
+    texts: tuple[str, ...]
+    ocr: tuple[int, ...] = ()  # 1-based pages whose text is OCR's
+    unread: tuple[int, ...] = ()  # pages with no text layer that OCR could not read (not installed, or failed)
+
+
+def page_texts(
+    reader: object, raw: bytes, progress: Progress | None = None, ocr_command: str = "tesseract"
+) -> PageTexts:
+    """Return the text of each page of `reader` (a pypdf PdfReader of `raw`): its text layer, or OCR's reading.
+
+    A page whose text layer fails the quality test (ingest/text_quality.py) is recognised by OCR, and
+    OCR's text is taken only where it scores better; without OCR such a page keeps its text layer, and a
+    page with no text layer at all is reported unread.
+    """
+    texts = [page.extract_text() or "" for page in reader.pages]  # type: ignore[attr-defined]
+    weak = [i for i, text in enumerate(texts) if not text_quality(text).passes]
+    if not weak:
+        return PageTexts(tuple(texts))
+    languages = ocr.installed_languages(ocr_command)
+    if not languages:
+        return PageTexts(tuple(texts), unread=tuple(i + 1 for i in weak if not text_quality(texts[i]).has_text))
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(raw)
+    ocr_pages: list[int] = []
+    unread: list[int] = []
+    try:
+        for done, i in enumerate(weak, start=1):
+            if progress:
+                progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
+            try:
+                reading = ocr.words_text(ocr.read_page(ocr.render_page(pdf, i), ocr_command, languages))
+            except LoadError:
+                if not text_quality(texts[i]).has_text:
+                    unread.append(i + 1)
+                continue
+            if text_quality(reading).score > text_quality(texts[i]).score:
+                texts[i] = reading
+                ocr_pages.append(i + 1)
+    finally:
+        pdf.close()
+    return PageTexts(tuple(texts), tuple(ocr_pages), tuple(unread))
