@@ -1,24 +1,30 @@
-"""Print the text-layer quality of each page of some PDFs: the run that chose the OCR thresholds.
+"""Print the text-layer quality of each PDF of a set, and with --ocr what OCR reads on its failing pages.
 
-Usage: python scripts/measure_text_quality.py [PDF or folder ...]   (default: ../shared/library/docs and corpus/)
+Usage: PYTHONPATH=. python scripts/measure_text_quality.py [--ocr] [PDF or folder ...]
+(default: ../shared/library/docs and corpus/). The run that chose the thresholds of ingest/text_quality.py.
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+import time
 from pathlib import Path
 
+import pypdfium2
 from pypdf import PdfReader
 
-from assistant.ingest.text_quality import text_quality
+from assistant.ingest import ocr
+from assistant.ingest.text_quality import TextQuality, text_quality
 
 
 def main(args: list[str]) -> None:
-    roots = [Path(a) for a in args] or [Path("../shared/library/docs"), Path("corpus")]
+    with_ocr = "--ocr" in args
+    roots = [Path(a) for a in args if a != "--ocr"] or [Path("../shared/library/docs"), Path("corpus")]
     pdfs = sorted(p for r in roots for p in ([r] if r.is_file() else r.rglob("*.pdf")))
     print("| file | pages | no text | dictionary min / median | glued max | odd max | failing pages |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
+    readings: list[str] = []
     for pdf in pdfs:
         qualities = [text_quality(page.extract_text() or "") for page in PdfReader(pdf).pages]
         judged = [q for q in qualities if q.has_text]
@@ -30,6 +36,33 @@ def main(args: list[str]) -> None:
             f"| {max((q.glued for q in judged), default=0):.3f} | {max((q.odd for q in judged), default=0):.3f} "
             f"| {_ranges(failing)} |"
         )
+        if with_ocr:
+            weak = [i for i, q in enumerate(qualities, start=1) if not q.passes]
+            readings += _ocr_rows(pdf, weak, qualities)
+    if readings:
+        print("\n| file | page | text layer: words, dictionary, glued, score | OCR: the same | OCR s | kept |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        print("\n".join(readings))
+
+
+def _ocr_rows(pdf: Path, pages: list[int], qualities: list[TextQuality]) -> list[str]:
+    """Return a table row per page: the text layer's quality beside OCR's reading of the page image."""
+    installed = ocr.installed_languages("tesseract")
+    document = pypdfium2.PdfDocument(pdf)
+    rows = []
+    for page in pages:
+        started = time.perf_counter()
+        reading = ocr.words_text(ocr.read_page(ocr.render_page(document, page - 1), "tesseract", installed))
+        seconds = time.perf_counter() - started
+        layer, read = qualities[page - 1], text_quality(reading)
+        kept = "OCR" if read.score > layer.score else "text layer"
+        rows.append(f"| {pdf.name[:24]} | {page} | {_short(layer)} | {_short(read)} | {seconds:.1f} | {kept} |")
+    document.close()
+    return rows
+
+
+def _short(q: TextQuality) -> str:
+    return f"{q.words}, {q.dictionary:.3f}, {q.glued:.3f}, {q.score:.3f}"
 
 
 def _ranges(pages: list[int]) -> str:

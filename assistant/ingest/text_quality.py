@@ -46,14 +46,16 @@ _SHORT_HALVES = frozenset(
 # Punctuation that born-digital policy texts use; anything else that is neither a letter nor a digit is odd.
 _USUAL = set(".,;:!?'\"()[]{}-–—‐‑/\\%&§°$€£¥@#*+=<>’‘“”«»„…•·_|~") | {"\u00ad"}
 
-# The thresholds come from `python scripts/measure_text_quality.py` over the library PDFs (docs/ingest.md,
-# "Text-layer quality"): born-digital pages score dictionary >= 0.90 with glued <= 0.02 (one page of a
-# hansard went down to 0.86), while the gazettes' bad text layers (d05, d07) sit at 0.70-0.85 with glued
-# words at 0.03-0.10. A page with fewer than MIN_WORDS words is not judged on shares: it has no text layer.
+# The thresholds come from `PYTHONPATH=. python scripts/measure_text_quality.py ../shared/library/docs` (docs/ingest.md,
+# "Text-layer quality"): every page of the gazette whose text layer is bad OCR (d05, "ofPakistan", "Pakislan")
+# scores dictionary 0.67-0.85 with glued words at 0.023-0.058, while 798 of the 806 judged pages of the other
+# PDFs pass (the 8 that fail are Swahili speeches in the Kenyan hansards, a table of numbered sections and a
+# name list; OCR reads them no better, so they keep their text layer). No page there has odd characters above
+# 0.017. A page with fewer than MIN_WORDS words has no text layer to judge.
 MIN_WORDS = 8
-MIN_DICTIONARY = 0.85
-MAX_GLUED = 0.025
-MAX_ODD = 0.02
+MIN_DICTIONARY = 0.80
+MAX_GLUED = 0.05
+MAX_ODD = 0.05
 
 
 @dataclass(frozen=True, slots=True)
