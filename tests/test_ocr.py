@@ -209,3 +209,16 @@ def test_install_ocr_says_one_line_when_it_cannot_install(tmp_path: Path) -> Non
     )
     assert done.returncode == 0
     assert done.stderr.count("\n") == 1 and "scanned pages will be skipped" in done.stderr
+
+
+def test_a_page_metres_wide_is_rendered_within_bounds(tmp_path: Path) -> None:
+    import pypdfium2
+    from fpdf import FPDF
+
+    from assistant.ingest.ocr import MAX_SIDE_PX, render_page
+
+    pdf = FPDF(format=(5000, 2500))  # millimetres: at 300 dpi this page would be 59,000 pixels wide
+    pdf.add_page()
+    pdf.output(str(tmp_path / "poster.pdf"))
+    image = render_page(pypdfium2.PdfDocument(tmp_path / "poster.pdf"), 0)
+    assert max(image.size) <= MAX_SIDE_PX and image.size[0] > 2 * image.size[1] - 10

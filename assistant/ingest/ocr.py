@@ -19,6 +19,9 @@ LANGUAGES = ("eng", "fra", "spa", "rus", "ukr", "ara")
 # Tesseract's script names (from its orientation and script detection) and the languages written in them.
 _SCRIPT_LANGUAGES = {"Latin": ("eng", "fra", "spa"), "Cyrillic": ("rus", "ukr"), "Arabic": ("ara",)}
 DPI = 300  # Tesseract reads body text best at 300 dpi; lower loses the small print of gazettes
+# The longest side of a rendered page, in pixels: A3 at 300 dpi is 4,961. A PDF may declare a page metres
+# wide, and rendering it at 300 dpi would take gigabytes; such a page is rendered smaller instead.
+MAX_SIDE_PX = 7000
 # One page takes 2.7 s with one thread and 12.6 s with Tesseract's default threads on this 2-core machine
 # shared with other work (docs/ingest.md, "Scanned pages"): the threads fight over the cores.
 _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -78,7 +81,10 @@ def installed_languages(command: str) -> tuple[str, ...]:
 
 def render_page(pdf: Any, index: int, dpi: int = DPI) -> Any:
     """Return page `index` (0-based) of `pdf` (a pypdfium2 PdfDocument) as a greyscale PIL image."""
-    return pdf[index].render(scale=dpi / 72, grayscale=True).to_pil()
+    page = pdf[index]
+    width, height = page.get_size()  # in points, 72 to the inch
+    scale = min(dpi / 72, MAX_SIDE_PX / max(width, height, 1.0))
+    return page.render(scale=scale, grayscale=True).to_pil()
 
 
 def ocr_words(image: Any, command: str = "tesseract", languages: tuple[str, ...] = ("eng",)) -> list[OcrWord]:

@@ -92,7 +92,10 @@ def page_texts(
         return PageTexts(tuple(texts), unread=tuple(i + 1 for i in weak if not text_quality(texts[i]).has_text))
     import pypdfium2
 
-    pdf = pypdfium2.PdfDocument(raw)
+    try:
+        pdf = pypdfium2.PdfDocument(raw)
+    except pypdfium2.PdfiumError:  # pypdf read it but PDFium cannot render it: keep what the text layer has
+        return PageTexts(tuple(texts), unread=tuple(i + 1 for i in weak if not text_quality(texts[i]).has_text))
     ocr_pages: list[int] = []
     unread: list[int] = []
     try:
@@ -101,7 +104,7 @@ def page_texts(
                 progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
             try:
                 reading = ocr.words_text(ocr.read_page(ocr.render_page(pdf, i), ocr_command, languages))
-            except LoadError:
+            except (LoadError, pypdfium2.PdfiumError):
                 if not text_quality(texts[i]).has_text:
                     unread.append(i + 1)
                 continue
