@@ -15,6 +15,7 @@ import pypdfium2
 from pypdf import PdfReader
 
 from assistant.ingest import ocr
+from assistant.ingest.pdf import MIN_GAIN
 from assistant.ingest.text_quality import TextQuality, text_quality
 
 
@@ -51,11 +52,13 @@ def _ocr_rows(pdf: Path, pages: list[int], qualities: list[TextQuality]) -> list
     document = pypdfium2.PdfDocument(pdf)
     rows = []
     for page in pages:
+        layer = qualities[page - 1]
         started = time.perf_counter()
-        reading = ocr.words_text(ocr.read_page(ocr.render_page(document, page - 1), "tesseract", installed))
+        image = ocr.render_page(document, page - 1)
+        reading = ocr.words_text(ocr.read_page(image, "tesseract", installed, layer.script))
         seconds = time.perf_counter() - started
-        layer, read = qualities[page - 1], text_quality(reading)
-        kept = "OCR" if read.score > layer.score else "text layer"
+        read = text_quality(reading)
+        kept = "OCR" if read.score > layer.score + MIN_GAIN or not layer.has_text else "text layer"
         rows.append(f"| {pdf.name[:24]} | {page} | {_short(layer)} | {_short(read)} | {seconds:.1f} | {kept} |")
     document.close()
     return rows

@@ -32,17 +32,31 @@ def write_pdf(
 
 
 def write_scanned_pdf(
-    path: Path, pages: Sequence[str], text_layers: Sequence[str | None] | None = None, dpi: int = 150
+    path: Path,
+    pages: Sequence[str],
+    text_layers: Sequence[str | None] | None = None,
+    dpi: int = 150,
+    font: Path | None = None,
 ) -> Path:
     """Write a PDF whose pages are images of `pages` (as a scanner makes them), with no text layer.
 
     `text_layers[i]`, when given, is laid invisibly over page i as a bad OCR program would (the text a
-    reader extracts), while the image still shows `pages[i]`.
+    reader extracts), while the image still shows `pages[i]`. `font` (a TTF file) writes other scripts.
     """
     import pypdfium2
     from fpdf.enums import TextMode
 
-    source = write_pdf(path.with_suffix(".born-digital.pdf"), pages)
+    source = path.with_suffix(".born-digital.pdf")
+    if font is None:
+        write_pdf(source, pages)
+    else:
+        typeset = FPDF()
+        typeset.add_font("page", fname=str(font))
+        for text in pages:
+            typeset.add_page()
+            typeset.set_font("page", size=12)
+            typeset.multi_cell(0, 7, text)
+        typeset.output(str(source))
     rendered = pypdfium2.PdfDocument(source)
     images = [rendered[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(pages))]
     rendered.close()

@@ -222,3 +222,19 @@ def test_a_page_metres_wide_is_rendered_within_bounds(tmp_path: Path) -> None:
     pdf.output(str(tmp_path / "poster.pdf"))
     image = render_page(pypdfium2.PdfDocument(tmp_path / "poster.pdf"), 0)
     assert max(image.size) <= MAX_SIDE_PX and image.size[0] > 2 * image.size[1] - 10
+
+
+@needs_ocr
+def test_a_scanned_page_in_cyrillic_is_read_in_russian_and_ukrainian(tmp_path: Path) -> None:
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font.is_file() or not {"rus", "ukr"} <= set(installed_languages("tesseract")):
+        pytest.skip("needs the DejaVu font and Tesseract's Russian and Ukrainian data")
+    russian = (
+        "Настоящий протокол имеет целью предупреждение незаконного ввоза мигрантов и борьбу с ним, "
+        "а также поощрение сотрудничества между государствами-участниками в достижении этих целей."
+    )
+    pdf = write_scanned_pdf(tmp_path / "protocol.pdf", [russian], font=font)
+    [document] = load_file(pdf, "protocol.pdf")
+    assert document.ocr_pages == (1,)
+    assert "незаконного ввоза мигрантов" in document.text
+    assert text_quality(document.text).script == "Cyrillic"

@@ -125,23 +125,27 @@ def words_text(words: list[OcrWord]) -> str:
     return "".join(out)
 
 
-def read_page(image: Any, command: str, installed: tuple[str, ...]) -> list[OcrWord]:
+def read_page(image: Any, command: str, installed: tuple[str, ...], script: str = "") -> list[OcrWord]:
     """Return the words of `image` read in the languages of its script, among the `installed` ones.
 
-    English alone reads a Latin page in 2.7 s, English, French and Spanish together in 4.5 s, all six
-    languages in about three times that (docs/ingest.md, "Scanned pages"). So English reads first; a page
-    whose function words are French or Spanish is read again with the Latin languages (English loses
-    accents: "Etats parties a"), and a page that English cannot read is read again in the script
-    Tesseract detects on it (Cyrillic, Arabic). The better reading on the quality test is kept.
+    `script` is the page's, when its text layer tells it ("Latin", "Cyrillic", "Arabic"). English alone
+    reads a Latin page in 2.7 s, English, French and Spanish together in 4.5 s, all six languages in about
+    three times that (docs/ingest.md, "Scanned pages"). So a page in another script is read in its
+    languages, and a Latin or unknown one in English first; a page whose function words are French or
+    Spanish is read again with the Latin languages (English loses accents: "Etats parties a"), and a page
+    of unknown script that English cannot read is read again in the script Tesseract detects on it. The
+    better reading on the quality test is kept.
     """
+    if script and script != "Latin" and (languages := script_languages(script, installed)):
+        return ocr_words(image, command, languages)
     first = ("eng",) if "eng" in installed else installed[:1]
     words = ocr_words(image, command, first)
     text = words_text(words)
-    if text_quality(text).passes:
-        lowered = [w.text.lower() for w in words]
-        if sum(w in _ROMANCE for w in lowered) <= sum(w in _ENGLISH for w in lowered):
-            return words
+    lowered = [w.text.lower() for w in words]
+    if sum(w in _ROMANCE for w in lowered) > sum(w in _ENGLISH for w in lowered):
         languages = script_languages("Latin", installed)
+    elif text_quality(text).passes or script == "Latin":
+        return words  # a Latin text layer that English reads no better is not in a language we have
     else:
         languages = script_languages(page_script(image, command), installed)
     if not languages or languages == first:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
 # Word lists per script; a page is judged against the languages of the scripts it is written in, so an
 # English library never loads the Cyrillic or Arabic lists (about 45 MB and 0.7 s for the Latin three).
-_LANGUAGES = {"latin": ("en", "fr", "es"), "cyrillic": ("ru", "uk"), "arabic": ("ar",)}
+_LANGUAGES = {"Latin": ("en", "fr", "es"), "Cyrillic": ("ru", "uk"), "Arabic": ("ar",)}
 _LIST_SIZE = 100_000  # the most frequent words of each language: a dictionary, not a catalogue of typos
 _COMMON_SIZE = 20_000  # the halves of a glued word must both be common words ("but" + "which")
 _TOKEN = re.compile(r"\w+")
@@ -66,6 +67,7 @@ class TextQuality:
     dictionary: float  # share of those words found in the word lists
     glued: float  # share of those words that are two common words run together ("shallnot")
     odd: float  # share of the non-space characters that are neither letters, digits nor usual punctuation
+    script: str = ""  # the script most words are written in: "Latin", "Cyrillic", "Arabic" or "" (Tesseract's names)
 
     @property
     def has_text(self) -> bool:
@@ -92,10 +94,13 @@ def text_quality(text: str) -> TextQuality:
     odd = sum(1 for ch in chars if not ch.isalnum() and ch not in _USUAL) / max(len(chars), 1)
     if not words:
         return TextQuality(0, 0.0, 0.0, odd)
-    vocabulary, common = _word_lists(_scripts(words))
-    known = [w in vocabulary for w in words]
-    glued = sum(1 for w, k in zip(words, known, strict=True) if not k and _is_glued(w, common))
-    return TextQuality(len(words), sum(known) / len(words), glued / len(words), odd)
+    scripts = [_script(w) for w in words]
+    # A word is looked up in the lists of its own script; one in another script (Greek, Chinese) is unknown.
+    lists = [_word_lists(s) if s else (frozenset(), frozenset()) for s in scripts]
+    known = [w in vocabulary for w, (vocabulary, _) in zip(words, lists, strict=True)]
+    glued = sum(1 for w, k, (_, common) in zip(words, known, lists, strict=True) if not k and _is_glued(w, common))
+    main = Counter(s for s in scripts if s).most_common(1)
+    return TextQuality(len(words), sum(known) / len(words), glued / len(words), odd, main[0][0] if main else "")
 
 
 def _is_glued(word: str, common: frozenset[str]) -> bool:
@@ -108,25 +113,19 @@ def _is_glued(word: str, common: frozenset[str]) -> bool:
     )
 
 
-def _scripts(words: list[str]) -> frozenset[str]:
-    found = set()
-    for word in words:
-        name = unicodedata.name(word[0], "")
-        for script in ("LATIN", "CYRILLIC", "ARABIC"):
-            if name.startswith(script):
-                found.add(script.lower())
-    return frozenset(found or {"latin"})
+def _script(word: str) -> str:
+    name = unicodedata.name(word[0], "")
+    return next((script for script in _LANGUAGES if name.startswith(script.upper())), "")
 
 
 @cache
-def _word_lists(scripts: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the vocabulary and the common words of the languages written in `scripts`."""
+def _word_lists(script: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the vocabulary and the common words of the languages written in `script`."""
     vocabulary: set[str] = set()
     common: set[str] = set()
-    for script in sorted(scripts):
-        for language in _LANGUAGES[script]:
-            vocabulary.update(_top_words(language, _LIST_SIZE))
-            common.update(_top_words(language, _COMMON_SIZE))
+    for language in _LANGUAGES[script]:
+        vocabulary.update(_top_words(language, _LIST_SIZE))
+        common.update(_top_words(language, _COMMON_SIZE))
     return frozenset(vocabulary), frozenset(common)
 
 
