@@ -15,7 +15,7 @@ import pypdfium2
 from pypdf import PdfReader
 
 from assistant.ingest import ocr
-from assistant.ingest.pdf import MIN_GAIN
+from assistant.ingest.pdf import prefer_ocr
 from assistant.ingest.text_quality import TextQuality, text_quality
 
 
@@ -58,7 +58,7 @@ def _ocr_rows(pdf: Path, pages: list[int], qualities: list[TextQuality]) -> list
         reading = ocr.words_text(ocr.read_page(image, "tesseract", installed, layer.script))
         seconds = time.perf_counter() - started
         read = text_quality(reading)
-        kept = "OCR" if read.score > layer.score + MIN_GAIN or not layer.has_text else "text layer"
+        kept = "OCR" if prefer_ocr(read, layer) else "text layer"
         rows.append(f"| {pdf.name[:24]} | {page} | {_short(layer)} | {_short(read)} | {seconds:.1f} | {kept} |")
     document.close()
     return rows

@@ -9,7 +9,7 @@ from assistant.errors import LoadError
 from assistant.ingest import cleaning, ocr
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.documents import clean_block, make_document, with_title
-from assistant.ingest.text_quality import text_quality
+from assistant.ingest.text_quality import TextQuality, text_quality
 from assistant.types import Document, Progress
 
 
@@ -69,6 +69,16 @@ def load_pdf(
 # (docs/ingest.md) OCR gains 0.22-0.35 over the gazette's bad text layer, and at most 0.002 over born-digital
 # pages that fail the test for other reasons (Swahili speeches), where it would only add its own misreadings.
 MIN_GAIN = 0.05
+# ... and only when it reads at least this share of the text layer's words: the colophon of e03 has a hidden
+# Dutch text layer beside the English one on the page, which OCR (21 words of the layer's 41) cannot see.
+MIN_COVERAGE = 0.7
+
+
+def prefer_ocr(reading: TextQuality, layer: TextQuality) -> bool:
+    """Return whether OCR's `reading` of a page should replace its text `layer`."""
+    if not layer.has_text:
+        return True
+    return reading.score > layer.score + MIN_GAIN and reading.words >= MIN_COVERAGE * layer.words
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +126,7 @@ def page_texts(
                 if not text_quality(texts[i]).has_text:
                     unread.append(i + 1)
                 continue
-            if text_quality(reading).score > layer.score + MIN_GAIN or not layer.has_text:
+            if prefer_ocr(text_quality(reading), layer):
                 texts[i] = reading
                 ocr_pages.append(i + 1)
     finally:
