@@ -175,7 +175,8 @@ def scanned_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_a_scanned_pdf_answers_with_a_citation_to_its_page_marked_ocr(
     scanned_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.output.render import answer_html
+    from assistant.output.export import to_markdown
+    from assistant.output.render import answer_html, passage_html
     from assistant.pipeline import Assistant
 
     answer = Assistant.from_settings(scanned_settings).ask(
@@ -185,6 +186,9 @@ def test_a_scanned_pdf_answers_with_a_citation_to_its_page_marked_ocr(
     citation = answer.statements[0].citations[0]
     assert (citation.source, citation.page, citation.ocr) == ("lahore-act.pdf", 2, True)
     assert "p. 2 (OCR)" in answer_html(answer, 0)
+    [hit] = [h for h in answer.hits if h.chunk.id == citation.chunk_id]
+    assert "<dd>2 (OCR)</dd>" in passage_html(hit.chunk, (citation.start, citation.end), None)
+    assert "p. 2 (OCR)" in to_markdown([("How many appeals?", answer)])
 
     monkeypatch.setenv("ASSISTANT_CHUNK_MAX_CHARS", str(CHUNK_CHARS))
     args = ["--index-dir", str(scanned_settings.index_dir), "--corpus-dir", str(scanned_settings.corpus_dir)]
