@@ -22,34 +22,13 @@ DPI = 300  # Tesseract reads body text best at 300 dpi; lower loses the small pr
 # The longest side of a rendered page, in pixels: A3 at 300 dpi is 4,961. A PDF may declare a page metres
 # wide, and rendering it at 300 dpi would take gigabytes; such a page is rendered smaller instead.
 MAX_SIDE_PX = 7000
-# One page takes 2.7 s with one thread and 12.6 s with Tesseract's default threads on this 2-core machine
-# shared with other work (docs/ingest.md, "Scanned pages"): the threads fight over the cores.
-_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+# One page of s01 takes 2.3 s with one thread and 11.0 s with Tesseract's default threads on this 2-core machine
+# shared with other work (docs/ingest.md, "Scanned pages"): its OpenMP threads fight over the cores.
+_THREADS = {"OMP_THREAD_LIMIT": "1"}
 _TIMEOUT_S = 180  # a page that takes longer is a damaged image, not text
-_ENGLISH = frozenset(["the", "of", "and", "to", "is", "that", "for", "are", "with", "by", "this", "be"])
-_ROMANCE = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "et",
-        "est",
-        "une",
-        "dans",
-        "pour",
-        "el",
-        "los",
-        "las",
-        "del",
-        "y",
-        "por",
-        "una",
-        "con",
-        "que",
-    ]
-)
+# Function words that tell an English page from a French or Spanish one (read again with their data).
+_ENGLISH = frozenset("the of and to is that for are with by this be".split())  # noqa: SIM905
+_ROMANCE = frozenset("le la les des du et est une dans pour el los las del y por una con que".split())  # noqa: SIM905
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +51,12 @@ def installed_languages(command: str) -> tuple[str, ...]:
         return ()
     try:
         listed = subprocess.run(
-            [command, "--list-langs"], capture_output=True, text=True, timeout=30, env=_ENV, check=True
+            [command, "--list-langs"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, **_THREADS},
+            check=True,
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return ()
@@ -129,8 +113,8 @@ def read_page(image: Any, command: str, installed: tuple[str, ...], script: str 
     """Return the words of `image` read in the languages of its script, among the `installed` ones.
 
     `script` is the page's, when its text layer tells it ("Latin", "Cyrillic", "Arabic"). English alone
-    reads a Latin page in 2.7 s, English, French and Spanish together in 4.5 s, all six languages in about
-    three times that (docs/ingest.md, "Scanned pages"). So a page in another script is read in its
+    reads a page of s01 in 2.3 s, English, French and Spanish together in 3.1 s, all six languages in
+    6.9 s (docs/ingest.md, "Scanned pages"). So a page in another script is read in its
     languages, and a Latin or unknown one in English first; a page whose function words are French or
     Spanish is read again with the Latin languages (English loses accents: "Etats parties a"), and a page
     of unknown script that English cannot read is read again in the script Tesseract detects on it. The
@@ -175,7 +159,9 @@ def script_languages(script: str, installed: tuple[str, ...]) -> tuple[str, ...]
 
 def _run(args: list[str], image: bytes) -> str:
     try:
-        done = subprocess.run(args, input=image, capture_output=True, timeout=_TIMEOUT_S, env=_ENV)
+        done = subprocess.run(
+            args, input=image, capture_output=True, timeout=_TIMEOUT_S, env={**os.environ, **_THREADS}
+        )
     except subprocess.TimeoutExpired:
         raise LoadError(f"OCR took over {_TIMEOUT_S} s on one page") from None
     except OSError as exc:
