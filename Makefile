@@ -39,6 +39,7 @@ $(VENV)/.stamp-app: pyproject.toml
 	# torch first, pinned, so that nothing resolves a CUDA build from the registry.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e .
+	bash scripts/install-ocr.sh
 	touch $@
 
 $(VENV)/.stamp-test: $(VENV)/.stamp-app

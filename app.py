@@ -39,6 +39,8 @@ def ensure_index(settings: Settings) -> None:
     report = ingest(settings)
     for path, reason in report.skipped:
         print(f"Skipped {path}: {reason}", file=sys.stderr)
+    for path, reason in report.partial:
+        print(f"Indexed {path} in part: {reason}", file=sys.stderr)
     print(f"Indexed {report.documents} documents, {report.chunks} passages in {report.seconds:.0f} s.")
 
 

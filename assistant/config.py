@@ -46,6 +46,9 @@ class Settings:
     # Ingest limits: a bigger file is reported and skipped rather than stalling the ingest for hours.
     max_file_mb: int = 200
     max_text_chars: int = 5_000_000  # ~7,000 chunks, about 6 minutes of embedding on 2 cores
+    # OCR of scanned pages and bad text layers (docs/ingest.md, "Scanned pages"): the Tesseract command that
+    # scripts/install-ocr.sh installs. Without it, pages with no text layer are skipped and named in the report.
+    ocr_command: str = "tesseract"
     # Retrieval.
     retrieval_mode: RetrievalMode = "hybrid+rerank"
     top_k: int = 10  # passages returned to the answerer / shown by `search`

@@ -24,6 +24,8 @@ class Document:
     kind: str  # pdf | txt | md | html | news-item
     text: str
     page_spans: tuple[int, ...] = ()  # char offset where each page starts; page n starts at page_spans[n-1]
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR
+    unread_pages: tuple[int, ...] = ()  # pages left out: no text layer, and OCR not installed or failed
 
     def page_at(self, offset: int) -> int | None:
         """Return the 1-based page holding char `offset`, or None for unpaged documents."""
@@ -55,6 +57,7 @@ class Chunk:
     organisation: str = ""
     date: str = ""
     url: str = ""
+    ocr: bool = False  # part of its text was read by OCR from a page image (cited as "p. 3 (OCR)")
 
     @property
     def year(self) -> str:
@@ -82,6 +85,7 @@ class Citation:
     page: int | None
     start: int  # quoted span, char offsets inside the chunk text
     end: int
+    ocr: bool = False  # the cited chunk's text was read by OCR
 
 
 @dataclass(frozen=True, slots=True)

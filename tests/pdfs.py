@@ -29,3 +29,49 @@ def write_pdf(
         pdf.set_encryption(owner_password="owner-secret", user_password=password)
     pdf.output(str(path))
     return path
+
+
+def write_scanned_pdf(
+    path: Path,
+    pages: Sequence[str],
+    text_layers: Sequence[str | None] | None = None,
+    dpi: int = 150,
+    font: Path | None = None,
+) -> Path:
+    """Write a PDF whose pages are images of `pages` (as a scanner makes them), with no text layer.
+
+    `text_layers[i]`, when given, is laid invisibly over page i as a bad OCR program would (the text a
+    reader extracts), while the image still shows `pages[i]`. `font` (a TTF file) writes other scripts.
+    """
+    import pypdfium2
+    from fpdf.enums import TextMode
+
+    source = path.with_suffix(".born-digital.pdf")
+    if font is None:
+        write_pdf(source, pages)
+    else:
+        typeset = FPDF()
+        typeset.add_font("page", fname=str(font))
+        for text in pages:
+            typeset.add_page()
+            typeset.set_font("page", size=12)
+            typeset.multi_cell(0, 7, text)
+        typeset.output(str(source))
+    rendered = pypdfium2.PdfDocument(source)
+    images = [rendered[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(pages))]
+    rendered.close()
+    source.unlink()
+    pdf = FPDF()
+    pdf.set_auto_page_break(auto=False)
+    for i, image in enumerate(images):
+        pdf.add_page()
+        pdf.image(image, x=0, y=0, w=pdf.w, h=pdf.h)
+        layer = text_layers[i] if text_layers else None
+        if layer:
+            pdf.set_font("Helvetica", size=11)
+            pdf.text_mode = TextMode.INVISIBLE
+            pdf.set_xy(10, 20)
+            pdf.multi_cell(0, 6, layer)
+            pdf.text_mode = TextMode.FILL
+    pdf.output(str(path))
+    return path

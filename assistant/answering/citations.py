@@ -10,7 +10,7 @@ from assistant.types import Chunk, Citation, Statement
 
 def cite(chunk: Chunk, start: int, end: int) -> Citation:
     """Return an (as yet unnumbered) citation of `chunk.text[start:end]`; `numbered` gives it its number."""
-    return Citation(0, chunk.id, chunk.source, chunk.title, chunk.page, start, end)
+    return Citation(0, chunk.id, chunk.source, chunk.title, chunk.page, start, end, ocr=chunk.ocr)
 
 
 def numbered(statements: Iterable[Statement]) -> tuple[Statement, ...]:

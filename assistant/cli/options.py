@@ -54,6 +54,8 @@ def progress_bar(quiet: bool, unit: str) -> Iterator[Callable[[int, int, str], N
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit=unit, file=sys.stderr)
+        if bar.total != total:
+            bar.reset(total=total)  # a new stage: OCR counts pages, embedding counts passages
         bar.set_description(what)
         bar.update(done - bar.n)
 

@@ -13,6 +13,7 @@ from assistant.cli import eval as eval_command
 from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters, progress_bar
 from assistant.config import RETRIEVAL_MODES, Settings, load_settings
 from assistant.errors import AssistantError
+from assistant.output.text import page_label
 from assistant.retrieval.hits import hit_json
 
 
@@ -79,6 +80,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         report = ingest(settings, args.paths, progress=progress)
     for path, reason in report.skipped:
         print(f"Skipped {path}: {reason}", file=sys.stderr)
+    for path, reason in report.partial:
+        print(f"Indexed {path} in part: {reason}", file=sys.stderr)
     if report.rebuilt:
         print("Embedder or chunking settings changed: index rebuilt from scratch.")
     if report.store_changed:
@@ -112,7 +115,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print("No passage matches.")
     for hit in hits:
         c = hit.chunk
-        where = f"{c.source}" + (f", p. {c.page}" if c.page else "")
+        where = ", ".join(p for p in (c.source, page_label(c.page, c.ocr)) if p)
         print(f"[{hit.rank}] {hit.score:.4f}  {c.title} ({where})")
         print("    " + c.text[:300].replace("\n", " ") + ("..." if len(c.text) > 300 else ""))
     return 0

@@ -81,6 +81,7 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_sentences: int =
                 end=end,
                 page=doc.page_at(start),
                 section=section,
+                ocr=_read_by_ocr(doc, start, end),
                 source=doc.source,
                 title=doc.title,
                 organisation=doc.organisation,
@@ -89,6 +90,14 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_sentences: int =
             )
         )
     return chunks
+
+
+def _read_by_ocr(doc: Document, start: int, end: int) -> bool:
+    """Return whether any page that the span [start, end) of `doc` lies on was read by OCR."""
+    if not doc.ocr_pages:
+        return False
+    first, last = doc.page_at(start), doc.page_at(max(start, end - 1))
+    return first is not None and last is not None and any(first <= p <= last for p in doc.ocr_pages)
 
 
 def _units(text: str, max_chars: int) -> list[_Unit]:

@@ -30,12 +30,13 @@ def load_file(
     max_bytes: int = 200 * 2**20,
     max_chars: int = 5_000_000,
     progress: Progress | None = None,
+    ocr_command: str = "tesseract",
 ) -> list[Document]:
     """Return the documents in the file at `path`; raise LoadError with a one-line reason if unreadable.
 
     `source` is how citations name the file (its path relative to the corpus folder). Files over
     `max_bytes`, or whose text is over `max_chars`, are refused. `progress` hears of each page read where
-    reading is slow (OCR).
+    reading is slow (OCR, by the Tesseract `ocr_command`).
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -53,7 +54,7 @@ def load_file(
         raise LoadError("empty file")
     entry = entry or CatalogEntry()
     if suffix == ".pdf":
-        documents = [load_pdf(raw, source, entry, progress)]
+        documents = [load_pdf(raw, source, entry, progress, ocr_command)]
     elif suffix in OFFICE_SUFFIXES:
         documents = [_load_office(raw, suffix, source, entry, max_chars)]
     else:

@@ -22,13 +22,15 @@ from assistant.index.store import Store, StoreTarget
 from assistant.ingest.catalog import CATALOG_NAME, CatalogEntry, load_catalog
 from assistant.ingest.chunking import CHUNKER_VERSION, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.ingest.ocr import installed_languages
 from assistant.types import Chunk, Document, Progress
 
 # 2: running headers are found in the first eight lines of a page, and table rows are no longer taken for them.
 # 3: a header alternating between odd and even pages is furniture too (each is on 40% of the pages).
 # 4: ruled tables in PDFs become header-keeping row lines in place of their flattened text, and a row line
 #    is one sentence; .docx, .xlsx and .csv files are read.
-LOADER_VERSION = 4
+# 5: PDF pages with no text layer, or one failing the quality test, are read by OCR (ingest/pdf.py, page_texts).
+LOADER_VERSION = 5
 
 
 @dataclass
@@ -38,6 +40,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    partial: list[tuple[str, str]] = field(default_factory=list)  # (path, which pages were left out and why)
     rebuilt: bool = False
     store_changed: bool = False  # the settings name another store: the index was copied there
     recovered: bool = False  # an interrupted Milvus update was finished
@@ -85,7 +88,7 @@ def ingest(
         # Files an interrupted update touched are read again, even when this ingest names other paths.
         named = {source for _, source in files}
         files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
-        files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report)
+        files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report, progress)
         _carry_over(old_files, files_meta, redo, scanned_dirs, corpus, report)
         if report.changed:
             store = _write(settings, embedder, old_index, interrupted, files_meta, new_chunks, report, progress)
@@ -132,6 +135,7 @@ def _read_changed(
     redo: frozenset[str],
     settings: Settings,
     report: IngestReport,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, dict[str, Any]], list[Chunk]]:
     """Return the manifest entry of every readable file, and the chunks of the new and changed ones.
 
@@ -144,12 +148,22 @@ def _read_changed(
         entry = catalog.get(source)
         digest = _file_hash(path, entry)
         previous = old_files.get(source)
-        if previous and previous["sha256"] == digest and source not in redo:
+        # A file indexed without its scanned pages is read again once OCR is there to read them.
+        awaits_ocr = bool(previous and previous.get("unread_pages")) and bool(installed_languages(settings.ocr_command))
+        if previous and previous["sha256"] == digest and source not in redo and not awaits_ocr:
             files_meta[source] = previous
             report.unchanged.append(source)
             continue
         try:
-            documents = load_file(path, source, entry, settings.max_file_mb * 2**20, settings.max_text_chars)
+            documents = load_file(
+                path,
+                source,
+                entry,
+                settings.max_file_mb * 2**20,
+                settings.max_text_chars,
+                _of_file(progress, source),
+                settings.ocr_command,
+            )
             chunks = [
                 c
                 for d in documents
@@ -164,7 +178,25 @@ def _read_changed(
         new_chunks.extend(chunks)
         files_meta[source] = {"sha256": digest, "documents": [_document_entry(d, chunks) for d in documents]}
         (report.updated if previous else report.added).append(source)
+        unread = sorted({p for d in documents for p in d.unread_pages})
+        if unread:
+            files_meta[source]["unread_pages"] = unread
+            report.partial.append((str(path), _unread_reason(unread, settings.ocr_command)))
     return files_meta, new_chunks
+
+
+def _of_file(progress: Progress | None, source: str) -> Progress | None:
+    """Return `progress` with the file named in what it reports ("OCR page 3/40 of scans/act.pdf")."""
+    if progress is None:
+        return None
+    return lambda done, total, what: progress(done, total, f"{what} of {source}")
+
+
+def _unread_reason(pages: Sequence[int], ocr_command: str) -> str:
+    """Return one line naming the pages left out of a file for want of OCR."""
+    numbers = ", ".join(map(str, pages[:20])) + (f" and {len(pages) - 20} more" if len(pages) > 20 else "")
+    why = "OCR failed on them" if installed_languages(ocr_command) else f"OCR ({ocr_command}) is not installed"
+    return f"page{'s' if len(pages) > 1 else ''} {numbers} skipped: no text layer and {why}; run scripts/install-ocr.sh"
 
 
 def _document_entry(document: Document, chunks: Sequence[Chunk]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class UploadError(AssistantError):
 class UploadResult:
     stored: list[str] = field(default_factory=list)  # sources (relative to the corpus) now indexed
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name as uploaded, one-line reason)
+    partial: list[tuple[str, str]] = field(default_factory=list)  # (file name as uploaded, pages left out and why)
     report: IngestReport | None = None
 
 
@@ -121,6 +122,7 @@ def add_uploads(
     report = ingest_fn(settings, list(stored), progress=progress)
     result.report = report
     unreadable = {Path(p).resolve(): reason for p, reason in report.skipped}
+    in_part = {Path(p).resolve(): reason for p, reason in report.partial}
     corpus = settings.corpus_dir.resolve()
     for target, name in stored.items():
         if target in unreadable:
@@ -128,6 +130,8 @@ def add_uploads(
             result.rejected.append((name, unreadable[target]))
         else:
             result.stored.append(target.relative_to(corpus).as_posix())
+            if target in in_part:
+                result.partial.append((name, in_part[target]))
     return result
 
 

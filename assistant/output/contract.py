@@ -58,6 +58,7 @@ def citations_json(answer: Answer) -> list[dict[str, Any]]:
                 "source": c.source,
                 "title": c.title,
                 "page": c.page,
+                "ocr": c.ocr,
                 "text": text,
                 "quote": " … ".join(text[a:b] for a, b in ordered),
                 "score": round(hit.score, 6) if hit else None,

@@ -24,6 +24,7 @@ from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from assistant.output.render import format_date
+from assistant.output.text import page_label
 from assistant.types import Support, Turn
 
 QUOTE_MAX_CHARS = 400  # a supporting span is a sentence or two; longer ones are cut for the footnote
@@ -45,10 +46,11 @@ class Footnote:
     quote: str
     source: str
     url: str = ""
+    ocr: bool = False  # the page was read by OCR: "p. 3 (OCR)"
 
     def text(self) -> str:
         """Return the note as one line: title, organisation, date, page, then the quoted span."""
-        page = f"p. {self.page}" if self.page else ""
+        page = page_label(self.page, self.ocr)
         where = ", ".join(p for p in (self.organisation, format_date(self.date), page) if p)
         line = f"{self.title or self.source or 'Untitled document'}."
         if where:
@@ -104,6 +106,7 @@ def footnoted(turns: Sequence[Turn]) -> tuple[list[NotedTurn], list[Footnote]]:
                             quote=quote,
                             source=c.source,
                             url=chunk.url if chunk else "",
+                            ocr=c.ocr,
                         )
                     )
                 if numbers[key] not in ids:
@@ -112,7 +115,7 @@ def footnoted(turns: Sequence[Turn]) -> tuple[list[NotedTurn], list[Footnote]]:
         # dict.fromkeys: several passages of one document are named once.
         related = tuple(
             dict.fromkeys(
-                clean_text(h.chunk.title or h.chunk.source) + (f", p. {h.chunk.page}" if h.chunk.page else "")
+                _related_ref(h.chunk.title or h.chunk.source, h.chunk.page, h.chunk.ocr)
                 for h in answer.hits[:RELATED_LISTED]
             )
         )
@@ -266,3 +269,8 @@ def add_footnotes_part(document: DocxDocument, notes: Sequence[tuple[int, str]])
         compat.addprevious(footnote_pr)
     else:
         settings.append(footnote_pr)
+
+
+def _related_ref(title: str, page: int | None, ocr: bool) -> str:
+    """Return "Title, p. 3" (or "p. 3 (OCR)") naming a related passage."""
+    return ", ".join(p for p in (clean_text(title), page_label(page, ocr)) if p)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from assistant.output.text import clip
+from assistant.output.text import clip, page_label
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement, Turn
 
 # A citation link's href names the conversation turn and what it points to: "#src-<turn>-c<n>" for
@@ -59,11 +59,9 @@ def format_date(date: str) -> str:
     return date.strip()
 
 
-def meta_parts(title: str, organisation: str, date: str, page: int | None) -> list[str]:
-    """Return the non-empty pieces of a reference: title, organisation, date, page."""
-    pieces = [title or "Untitled document", organisation, format_date(date)]
-    if page:
-        pieces.append(f"p. {page}")
+def meta_parts(title: str, organisation: str, date: str, page: int | None, ocr: bool = False) -> list[str]:
+    """Return the non-empty pieces of a reference: title, organisation, date, page ("p. 3 (OCR)")."""
+    pieces = [title or "Untitled document", organisation, format_date(date), page_label(page, ocr)]
     return [p for p in pieces if p]
 
 
@@ -124,7 +122,7 @@ def answer_html(answer: Answer, turn: int, upto: int | None = None) -> str:
     cited = unique_citations(answer.statements)
     if cited:
         items = "".join(
-            f"<li>{cite_link(turn, 'c', c.n, f'[{c.n}]')} {html.escape(_short_ref(c.title, c.page))}</li>"
+            f"<li>{cite_link(turn, 'c', c.n, f'[{c.n}]')} {html.escape(_short_ref(c.title, c.page, c.ocr))}</li>"
             for c in cited
         )
         parts.append(f'<ol class="sources">{items}</ol>')
@@ -161,16 +159,16 @@ def abstention_html(answer: Answer, turn: int, limit: int = RELATED_SHOWN) -> st
 
 def _related_item(hit: Hit, turn: int) -> str:
     chunk = hit.chunk
-    label = _short_ref(chunk.title, chunk.page)
+    label = _short_ref(chunk.title, chunk.page, chunk.ocr)
     snippet = " ".join(chunk.text.split())
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     return f'<li>{cite_link(turn, "h", hit.rank, label)}<br><span class="snippet">{html.escape(snippet)}</span></li>'
 
 
-def _short_ref(title: str, page: int | None) -> str:
+def _short_ref(title: str, page: int | None, ocr: bool = False) -> str:
     title = title or "Untitled document"
-    return f"{title}, p. {page}" if page else title
+    return f"{title}, {page_label(page, ocr)}" if page else title
 
 
 # ---------------------------------------------------------------- source panel
@@ -237,7 +235,7 @@ def passage_html(
     for label, value in (
         ("Organisation", chunk.organisation),
         ("Date", format_date(chunk.date)),
-        ("Page", str(chunk.page) if chunk.page else ""),
+        ("Page", (f"{chunk.page} (OCR)" if chunk.ocr else str(chunk.page)) if chunk.page else ""),
         ("Section", chunk.section),
     ):
         if value:
@@ -313,13 +311,24 @@ def make_filters(
     return Filters(frozenset(sources or ()), frozenset(organisations or ()), frozenset(years or ()))
 
 
-def upload_status_html(stored: Sequence[str], rejected: Sequence[tuple[str, str]]) -> str:
-    """Return the Documents tab's report on an upload: the files added, then each refused file and why."""
+def upload_status_html(
+    stored: Sequence[str], rejected: Sequence[tuple[str, str]], partial: Sequence[tuple[str, str]] = ()
+) -> str:
+    """Return the Documents tab's report on an upload: the files added, then each refused file and why.
+
+    `partial` names the added files that left pages out (scans without OCR), with the pages and why.
+    """
     parts = []
     if stored:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in stored)
         parts.append(f'<p class="added"><strong>Added {len(stored)} file(s)</strong>, searchable now:</p>')
         parts.append(f"<ul>{items}</ul>")
+    if partial:
+        items = "".join(
+            f'<li class="rejected"><strong>{html.escape(name)}</strong>: {html.escape(reason)}</li>'
+            for name, reason in partial
+        )
+        parts.append(f'<p class="rejected"><strong>Added in part:</strong></p><ul>{items}</ul>')
     if rejected:
         items = "".join(
             f'<li class="rejected"><strong>{html.escape(name)}</strong>: {html.escape(reason)}</li>'

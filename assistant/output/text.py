@@ -5,6 +5,13 @@ from __future__ import annotations
 from assistant.types import Answer
 
 
+def page_label(page: int | None, ocr: bool = False) -> str:
+    """Return "p. 3", or "p. 3 (OCR)" when the page's text was read by OCR; "" without a page."""
+    if not page:
+        return ""
+    return f"p. {page} (OCR)" if ocr else f"p. {page}"
+
+
 def render_text(answer: Answer) -> str:
     """Return the answer as plain text with [n] markers; unverified statements are flagged, never bare.
 
@@ -33,7 +40,7 @@ def render_terminal(answer: Answer) -> str:
         lines.append("\nSources:")
         for n in sorted(cited):
             c = cited[n]
-            where = c.source + (f", p. {c.page}" if c.page else "")
+            where = ", ".join(p for p in (c.source, page_label(c.page, c.ocr)) if p)
             quote = " ".join(hits[c.chunk_id].chunk.text[c.start : c.end].split()) if c.chunk_id in hits else ""
             lines.append(f"[{n}] {c.title} ({where})\n    “{clip(quote, 240)}”")
     elif answer.abstained and answer.hits:

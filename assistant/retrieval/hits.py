@@ -20,6 +20,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "date": c.date,
         "url": c.url,
         "page": c.page,
+        "ocr": c.ocr,
         "section": c.section,
         "chunk_id": c.id,
         "start": c.start,

@@ -164,7 +164,8 @@ class Callbacks:
             return (render.upload_status_html([], [("upload", str(exc))]), *(gr.skip(),) * 5, None)
         if result.stored:
             self.assistant.reload()  # searchable from the next question on, for every user
-        return (render.upload_status_html(result.stored, result.rejected), *self.refresh_library(), None)
+        status = render.upload_status_html(result.stored, result.rejected, result.partial)
+        return (status, *self.refresh_library(), None)
 
     @staticmethod
     def new_conversation() -> tuple[Any, ...]:
