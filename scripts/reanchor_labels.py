@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation.labelled import SELECTION_FILE, SUPPORT_FILE, read_records  # noqa: E402
+from assistant.evaluation.labelled import BRIEFING_FILE, SELECTION_FILE, SUPPORT_FILE, read_records  # noqa: E402
 from assistant.evaluation.metrics import normalise  # noqa: E402
 from assistant.evaluation.runs import write_jsonl  # noqa: E402
 from assistant.evaluation.sets import SETS, EvalSet  # noqa: E402
@@ -105,6 +105,12 @@ def old_texts(rev: str, corpus: Path, sources: Sequence[str]) -> dict[str, str]:
 def reanchor(chosen: EvalSet, rev: str) -> None:
     support = read_records(chosen.labelled / SUPPORT_FILE)  # type: ignore[operator]
     selection = read_records(chosen.labelled / SELECTION_FILE)  # type: ignore[operator]
+    briefing = read_records(chosen.labelled / BRIEFING_FILE)  # type: ignore[operator]
+    questions = read_records(chosen.questions)
+    # Quotes of the questions' evidence and of the briefing sections: {"source", "quote"} anywhere in the text.
+    quotes = [e for r in questions for e in r["evidence"]] + [
+        q for r in briefing for labelled in r["sections"].values() for q in labelled
+    ]
     new_texts: dict[str, str] = {}
 
     def present(source: str, text: str) -> bool:
@@ -115,6 +121,7 @@ def reanchor(chosen: EvalSet, rev: str) -> None:
     moved = sorted(
         {r["source"] for r in support if not present(r["source"], r["passage"])}
         | {p["source"] for r in selection for p in r["passages"] if not present(p["source"], p["text"])}
+        | {q["source"] for q in quotes if not present(q["source"], q["quote"])}
     )
     olds = old_texts(rev, chosen.corpus, moved)
     alignments = {}
@@ -133,8 +140,18 @@ def reanchor(chosen: EvalSet, rev: str) -> None:
             changed += 1
     for r in selection:
         changed += _reanchor_selection(r, alignments)
+    for q in quotes:
+        if q["source"] in alignments and not present(q["source"], q["quote"]):
+            old, align = alignments[q["source"]]
+            found = re.search(r"\s+".join(map(re.escape, q["quote"].split())), old)
+            if not found:
+                raise SystemExit(f"quote not in the old text of {q['source']} either: {q['quote'][:60]}")
+            q["quote"] = align.new[align.start(found.start()) : align.end(found.end())]
+            changed += 1
     write_jsonl(chosen.labelled / SUPPORT_FILE, support)  # type: ignore[operator]
     write_jsonl(chosen.labelled / SELECTION_FILE, selection)  # type: ignore[operator]
+    write_jsonl(chosen.labelled / BRIEFING_FILE, briefing)  # type: ignore[operator]
+    write_jsonl(chosen.questions, questions)
     print(f"{changed} passages moved in {len(moved)} documents")
 
 
