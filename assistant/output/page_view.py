@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import importlib.util
 import io
 import json
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -20,12 +18,15 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from assistant.errors import AssistantError
+from assistant.ingest import ocr
 from assistant.output.page_match import Box, Glyph, letter_key, quote_boxes
 
 # Wide enough to read a footnote in the panel or opened on its own. Saved with a 256-colour palette: on the
 # library's pages a median 100 KB and 50 ms, against 420 KB and 115 ms in full colour, with no visible loss
 # on printed text; so the 200 MB cache holds about 2,000 pages.
 PAGE_WIDTH_PX = 1100
+# The page view has no settings of its own; ingest's default Tesseract command (Settings.ocr_command).
+OCR_COMMAND = "tesseract"
 CACHE_MAX_BYTES = 200 * 1024 * 1024
 # A page with fewer letters than this in its text layer is a scan (a stray page number is not a text layer).
 MIN_TEXT_LETTERS = 20
@@ -208,15 +209,15 @@ def prune_cache(cache_dir: Path, max_bytes: int = CACHE_MAX_BYTES, keep: Path | 
 
 
 def tesseract_available() -> bool:
-    """Return True when pytesseract and the tesseract program are both installed."""
-    return importlib.util.find_spec("pytesseract") is not None and shutil.which("tesseract") is not None
+    """Return True when Tesseract is installed with at least one of the languages ingest reads."""
+    return bool(ocr.installed_languages(OCR_COMMAND))
 
 
-def ocr_glyphs(image: Path, languages: str = "eng") -> list[Glyph] | None:
+def ocr_glyphs(image: Path) -> list[Glyph] | None:
     """Return the words Tesseract reads on a page image, each letter with its word's box; None without Tesseract.
 
     The words are cached beside the image (OCR takes seconds a page, a second click on the citation should
-    not). Kept apart so that the OCR module of ingest can be wired in here and its own boxes reused.
+    not). Tesseract is run as ingest runs it (ingest/ocr.py), with the languages of the page's script.
     """
     if not tesseract_available():
         return None
@@ -224,7 +225,7 @@ def ocr_glyphs(image: Path, languages: str = "eng") -> list[Glyph] | None:
     try:
         words = [(str(w), Box(*b)) for w, b in json.loads(cached.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):
-        words = _tesseract_words(image, languages)
+        words = _tesseract_words(image)
         write_atomic(cached, json.dumps([(w, astuple(b)) for w, b in words]).encode("utf-8"))
     glyphs: list[Glyph] = []
     for word, box in words:
@@ -234,15 +235,8 @@ def ocr_glyphs(image: Path, languages: str = "eng") -> list[Glyph] | None:
     return glyphs
 
 
-def _tesseract_words(image: Path, languages: str) -> list[tuple[str, Box]]:
-    import pytesseract
-
+def _tesseract_words(image: Path) -> list[tuple[str, Box]]:
     with Image.open(image) as picture:
         width, height = picture.size
-        data = pytesseract.image_to_data(picture, lang=languages, output_type=pytesseract.Output.DICT)
-    words = []
-    columns = (data["text"], data["left"], data["top"], data["width"], data["height"])
-    for word, left, top, w, h in zip(*columns, strict=True):
-        if str(word).strip():
-            words.append((str(word).strip(), Box(left / width, top / height, (left + w) / width, (top + h) / height)))
-    return words
+        words = ocr.read_page(picture, OCR_COMMAND, ocr.installed_languages(OCR_COMMAND))
+    return [(w.text, Box(w.left / width, w.top / height, w.right / width, w.bottom / height)) for w in words]
