@@ -46,6 +46,9 @@ class Settings:
     # Ingest limits: a bigger file is reported and skipped rather than stalling the ingest for hours.
     max_file_mb: int = 200
     max_text_chars: int = 5_000_000  # ~7,000 chunks, about 6 minutes of embedding on 2 cores
+    # A large ingest publishes the index after every this many new or changed files, so that a crash keeps them
+    # (the next ingest finds them unchanged). Each step writes the whole FAISS index once, hence not every file.
+    ingest_checkpoint_files: int = 100
     # OCR of scanned pages and bad text layers (docs/ingest.md, "Scanned pages"): the Tesseract command that
     # scripts/install-ocr.sh installs. Without it, pages with no text layer are skipped and named in the report.
     ocr_command: str = "tesseract"
@@ -99,6 +102,8 @@ class Settings:
             if getattr(self, name) not in allowed:
                 choices = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
                 raise ConfigError(f"{name} must be {choices}, not {getattr(self, name)!r}.")
+        if self.ingest_checkpoint_files < 1:
+            raise ConfigError(f"ingest_checkpoint_files must be at least 1, not {self.ingest_checkpoint_files}.")
         if not _COLLECTION_NAME.fullmatch(self.milvus_collection):
             raise ConfigError(
                 "milvus_collection must be letters, digits and _, not starting with a digit, "

@@ -140,3 +140,38 @@ def test_a_damaged_index_is_rebuilt_by_the_next_ingest(small: Settings) -> None:
     report = ingest(small)
     assert report.rebuilt
     assert sources(small) == {"kyiv.txt", "athens.md"}
+
+
+def test_a_crash_keeps_the_steps_already_published(small: Settings) -> None:
+    """An ingest of many files publishes every `ingest_checkpoint_files`; a crash loses only the step under way."""
+    for n in range(5):
+        (small.corpus_dir / f"note{n}.md").write_text(f"# Note {n}\n\nMeeting number {n} discussed visa policy.\n")
+    settings = small.replace(ingest_checkpoint_files=3)  # 7 files: steps of 3, 3, then the last 1
+    embedded: list[int] = []
+
+    def crash_in_second_step(done: int, total: int, what: str) -> None:
+        if what == "embedding" and done == total:
+            embedded.append(total)
+            if len(embedded) == 2:
+                raise KeyboardInterrupt  # as if the machine went down before the second step was published
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, progress=crash_in_second_step)
+    first_step = sources(settings)
+    assert len(first_step) == 3  # the first step survived the crash, whole
+
+    resumed = ingest(settings)
+    assert set(resumed.added) == {"athens.md", "kyiv.txt", *(f"note{n}.md" for n in range(5))} - first_step
+    assert sources(settings) == {"athens.md", "kyiv.txt", *(f"note{n}.md" for n in range(5))}
+    assert not ingest(settings).changed
+
+
+def test_deletions_still_count_when_an_ingest_goes_in_steps(small: Settings) -> None:
+    ingest(small)
+    (small.corpus_dir / "athens.md").unlink()
+    for n in range(4):
+        (small.corpus_dir / f"note{n}.md").write_text(f"# Note {n}\n\nMeeting number {n} discussed visa policy.\n")
+    report = ingest(small.replace(ingest_checkpoint_files=2))
+    assert sorted(report.added) == [f"note{n}.md" for n in range(4)] and report.removed == ["athens.md"]
+    assert report.unchanged == ["kyiv.txt"]
+    assert sources(small) == {"kyiv.txt", *(f"note{n}.md" for n in range(4))}

@@ -73,32 +73,94 @@ def ingest(
 
     A file that cannot be read is reported in `skipped` and the rest is indexed; if it was indexed
     before, its old chunks stay. Deleted files lose their chunks only when their folder was scanned.
+    More than `settings.ingest_checkpoint_files` new or changed files are published in steps of that
+    many, so that a crash keeps the steps already published: the next ingest finds those files unchanged.
     """
     started = time.perf_counter()
-    report = IngestReport()
     corpus = settings.corpus_dir.resolve()
     roots = [Path(p) for p in paths] or [settings.corpus_dir]
     with write_lock(settings.index_dir):
         remove_stale(settings.index_dir)  # leftovers of a crashed earlier ingest
         embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
-        old_index, interrupted = _base(settings, embedder, report)
-        redo = interrupted.sources if interrupted else frozenset()
-        old_files = old_index.manifest.files if old_index else {}
-        scanned_dirs, files = _collect(roots, corpus, report)
-        # Files an interrupted update touched are read again, even when this ingest names other paths.
-        named = {source for _, source in files}
-        files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
-        files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report, progress)
-        _carry_over(old_files, files_meta, redo, scanned_dirs, corpus, report)
-        if report.changed:
-            store = _write(settings, embedder, old_index, interrupted, files_meta, new_chunks, report, progress)
-            report.chunks = len(store)
-        else:
-            report.unchanged.sort()
-            report.chunks = len(old_index.store) if old_index else 0
-        report.documents = sum(len(m["documents"]) for m in files_meta.values())
+        report = IngestReport()
+        handled: set[str] = set()
+        for step in _checkpoint_steps(settings, embedder, roots, corpus):
+            part = _update(settings, embedder, [path for path, _ in step], corpus, frozenset(), progress)
+            _absorb(report, part)
+            handled.update(source for _, source in step)
+        _absorb(report, _update(settings, embedder, roots, corpus, frozenset(handled), progress))
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _update(
+    settings: Settings,
+    embedder: Embedder,
+    roots: Sequence[Path],
+    corpus: Path,
+    handled: frozenset[str],
+    progress: Progress | None,
+) -> IngestReport:
+    """Read the files under `roots` that changed, except the `handled` ones, and publish the index once."""
+    report = IngestReport()
+    old_index, interrupted = _base(settings, embedder, report)
+    redo = interrupted.sources if interrupted else frozenset()
+    old_files = old_index.manifest.files if old_index else {}
+    scanned_dirs, files = _collect(roots, corpus, report)
+    files = [(p, s) for p, s in files if s not in handled]
+    # Files an interrupted update touched are read again, even when this ingest names other paths.
+    named = {source for _, source in files}
+    files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
+    files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report, progress)
+    _carry_over(old_files, files_meta, redo, scanned_dirs, corpus, report)
+    if report.changed:
+        store = _write(settings, embedder, old_index, interrupted, files_meta, new_chunks, report, progress)
+        report.chunks = len(store)
+    else:
+        report.unchanged.sort()
+        report.chunks = len(old_index.store) if old_index else 0
+    report.documents = sum(len(m["documents"]) for m in files_meta.values())
+    return report
+
+
+def _checkpoint_steps(
+    settings: Settings, embedder: Embedder, roots: Sequence[Path], corpus: Path
+) -> list[list[tuple[Path, str]]]:
+    """Return the new or changed files to publish ahead of the last step, in steps of the checkpoint size.
+
+    The last step is left to the final pass over `roots`, which also drops the chunks of deleted files.
+    """
+    manifest = read_manifest(settings.index_dir)
+    same = manifest is not None and (manifest.embedder, manifest.dim, manifest.chunking) == (
+        embedder.name,
+        embedder.dim,
+        chunking_settings(settings),
+    )
+    old_files = manifest.files if manifest is not None and same else {}
+    catalog = load_catalog(settings.corpus_dir)
+    _, files = _collect(roots, corpus, IngestReport())
+    changed = [
+        (path, source)
+        for path, source in files
+        if old_files.get(source, {}).get("sha256") != _file_hash(path, catalog.get(source))
+    ]
+    size = settings.ingest_checkpoint_files
+    return [changed[i : i + size] for i in range(0, len(changed), size)][:-1]
+
+
+def _absorb(report: IngestReport, part: IngestReport) -> None:
+    """Add one published step's report to the whole ingest's; the last step's totals are the ingest's."""
+    report.added += part.added
+    report.updated += part.updated
+    report.removed += part.removed
+    report.unchanged = part.unchanged  # only the final pass looks at every file
+    report.skipped += part.skipped
+    report.partial += part.partial
+    report.rebuilt |= part.rebuilt
+    report.store_changed |= part.store_changed
+    report.recovered |= part.recovered
+    report.chunks, report.documents = part.chunks, part.documents
+    report.generation = part.generation or report.generation
 
 
 def _base(settings: Settings, embedder: Embedder, report: IngestReport) -> tuple[Index | None, PendingWrite | None]:
