@@ -22,3 +22,11 @@ def test_focus_words_name_what_is_asked(question: str, focus: tuple[str, ...]) -
 
 def test_analysed_question_has_no_synonyms_until_the_answerer_finds_them() -> None:
     assert dict(analyse("how many ppl died migrating in 2016??").synonyms) == {}
+
+
+def test_how_a_count_was_kept_is_not_a_term_the_answer_must_hold() -> None:
+    recorded = analyse("How many apprehensions were recorded in 2021?")
+    plain = analyse("How many apprehensions were there in 2021?")
+    assert recorded.stems == plain.stems
+    # Outside a count question the verb stays a term: "Which incidents were recorded by the mission?"
+    assert len(analyse("Which incidents were recorded by the mission?").stems) == 3

@@ -126,6 +126,15 @@ class Question:
         return bool(self.kinds & {"count", "when", "where", "who"})
 
 
+# "How many apprehensions were recorded in 2021?": how a count was kept is the question's frame, not its topic.
+# A table row ("Year: 2021 | Apprehensions: 2,118.") never says "recorded", and each missing term lowers the
+# coverage answerability is judged on (found asking a Word annex in the browser, issue 17).
+_COUNT_FRAME = re.compile(
+    r"\b(?:were|was|are|is|been|be)\s+(recorded|reported|registered|counted|documented|logged|detected|noted)\b",
+    re.IGNORECASE,
+)
+
+
 def analyse(text: str) -> Question:
     """Return the analysed question."""
     kinds = {kind for kind, pattern in _KINDS if pattern.search(text)}
@@ -134,6 +143,8 @@ def analyse(text: str) -> Question:
     all_numbers = numbers(text)
     found_years = years(text)
     stems = tuple(dict.fromkeys(content_stems(text)))
+    if "count" in kinds and (frame := set(content_stems(" ".join(_COUNT_FRAME.findall(text))))):
+        stems = tuple(s for s in stems if s not in frame) or stems
     return Question(
         text=text,
         kinds=frozenset(kinds),
