@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,10 @@ from assistant.index.generations import Index, Manifest, load_index, publish, re
 from assistant.index.keywords import indexed_text
 from assistant.index.milvus_update import PendingWrite, clear_pending, publish_update, read_pending
 from assistant.index.store import Store, StoreTarget
-from assistant.ingest.catalog import CATALOG_NAME, CatalogEntry, load_catalog
+from assistant.ingest.catalog import load_catalog
 from assistant.ingest.chunking import CHUNKER_VERSION, chunk_document
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.ingest.files import collect, file_hash, is_within, source_path
+from assistant.ingest.loaders import load_file
 from assistant.ingest.ocr import installed_languages
 from assistant.types import Chunk, Document, Progress
 
@@ -106,11 +106,11 @@ def _update(
     old_index, interrupted = _base(settings, embedder, report)
     redo = interrupted.sources if interrupted else frozenset()
     old_files = old_index.manifest.files if old_index else {}
-    scanned_dirs, files = _collect(roots, corpus, report)
+    scanned_dirs, files = collect(roots, corpus, report.skipped)
     files = [(p, s) for p, s in files if s not in handled]
     # Files an interrupted update touched are read again, even when this ingest names other paths.
     named = {source for _, source in files}
-    files += [(p, s) for s in sorted(redo - named) if (p := _source_path(s, corpus)).is_file()]
+    files += [(p, s) for s in sorted(redo - named) if (p := source_path(s, corpus)).is_file()]
     files_meta, new_chunks = _read_changed(files, old_files, redo, settings, report, progress)
     _carry_over(old_files, files_meta, redo, scanned_dirs, corpus, report)
     if report.changed:
@@ -138,11 +138,11 @@ def _checkpoint_steps(
     )
     old_files = manifest.files if manifest is not None and same else {}
     catalog = load_catalog(settings.corpus_dir)
-    _, files = _collect(roots, corpus, IngestReport())
+    _, files = collect(roots, corpus, [])
     changed = [
         (path, source)
         for path, source in files
-        if old_files.get(source, {}).get("sha256") != _file_hash(path, catalog.get(source))
+        if old_files.get(source, {}).get("sha256") != file_hash(path, catalog.get(source))
     ]
     size = settings.ingest_checkpoint_files
     return [changed[i : i + size] for i in range(0, len(changed), size)][:-1]
@@ -208,7 +208,7 @@ def _read_changed(
     new_chunks: list[Chunk] = []
     for path, source in files:
         entry = catalog.get(source)
-        digest = _file_hash(path, entry)
+        digest = file_hash(path, entry)
         previous = old_files.get(source)
         # A file indexed without its scanned pages is read again once OCR is there to read them.
         awaits_ocr = bool(previous and previous.get("unread_pages")) and bool(installed_languages(settings.ocr_command))
@@ -287,10 +287,10 @@ def _carry_over(
     for source, meta in old_files.items():
         if source in files_meta:
             continue
-        path = _source_path(source, corpus)
+        path = source_path(source, corpus)
         if source in redo:
             report.removed.append(source)  # its chunks may be half gone: only a readable file brings them back
-        elif path.exists() or not any(_is_within(path, d) for d in scanned_dirs):
+        elif path.exists() or not any(is_within(path, d) for d in scanned_dirs):
             files_meta[source] = meta  # not scanned this time, or unreadable now: keep what we had
         else:
             report.removed.append(source)
@@ -375,60 +375,3 @@ def embed_chunks(
         if progress:
             progress(min(start + batch_size, len(texts)), len(texts), "embedding")
     return vectors
-
-
-def _collect(roots: Iterable[Path], corpus: Path, report: IngestReport) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Return the scanned folders and the (file, source name) pairs to ingest; report bad paths."""
-    scanned: list[Path] = []
-    files: dict[str, Path] = {}
-    for root in roots:
-        if not root.exists():
-            report.skipped.append((str(root), "no such file or folder"))
-            continue
-        if root.is_dir():
-            scanned.append(root.resolve())
-            # Hidden folders (.git, .cache) are not documents; hidden files are reported below.
-            candidates = sorted(
-                p for p in root.rglob("*") if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
-            )
-        else:
-            candidates = [root]
-        for path in candidates:
-            if path.is_dir() or path.name == CATALOG_NAME:
-                continue
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                if root.is_file():
-                    report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                continue
-            if path.name.startswith(".") and root.is_dir():
-                report.skipped.append((str(path), "hidden file (name starts with '.'); rename it to index it"))
-                continue
-            resolved = path.resolve()
-            if path.is_symlink() and root.is_dir() and not _is_within(resolved, root.resolve()):
-                reason = "symbolic link pointing outside the corpus; copy the file in instead"
-                report.skipped.append((str(path), reason))
-                continue
-            source = _source_name(resolved, corpus)
-            files.setdefault(source, resolved)
-    return scanned, sorted(((p, s) for s, p in files.items()), key=lambda ps: ps[1])
-
-
-def _source_name(path: Path, corpus: Path) -> str:
-    return path.relative_to(corpus).as_posix() if _is_within(path, corpus) else path.as_posix()
-
-
-def _source_path(source: str, corpus: Path) -> Path:
-    path = Path(source)
-    return path if path.is_absolute() else corpus / path
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def _file_hash(path: Path, entry: CatalogEntry | None) -> str:
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256")
-    # A catalog edit (a corrected title) must refresh the chunks' metadata too.
-    digest.update(repr(asdict(entry) if entry else None).encode())
-    return digest.hexdigest()
