@@ -271,9 +271,12 @@ def main() -> None:
             f"{len(text.chunks) / text.seconds:.1f} chunks/s | {rss_read:.0f} |"
         )
     if ocr is None:
-        reason = (
-            "no assistant.ingest.ocr" if importlib.util.find_spec("assistant.ingest.ocr") is None else "no tesseract"
-        )
+        if not scans:
+            reason = "none in this library: every 50th file is a scan"
+        elif importlib.util.find_spec("assistant.ingest.ocr") is None:
+            reason = "no assistant.ingest.ocr"
+        else:
+            reason = "no tesseract"
         print(f"| OCR | {len(scans)} scans ({reason}) | n/a | |")
     else:
         print(
