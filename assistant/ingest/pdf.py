@@ -104,18 +104,20 @@ def page_texts(
     page with no text layer at all is reported unread.
     """
     texts = [page.extract_text() or "" for page in reader.pages]  # type: ignore[attr-defined]
-    weak = [i for i, text in enumerate(texts) if not text_quality(text).passes]
+    layers = [text_quality(text) for text in texts]
+    weak = [i for i, layer in enumerate(layers) if not layer.passes]
     if not weak:
         return PageTexts(tuple(texts))
+    blank = tuple(i + 1 for i in weak if not layers[i].has_text)
     languages = ocr.installed_languages(ocr_command)
     if not languages:
-        return PageTexts(tuple(texts), unread=tuple(i + 1 for i in weak if not text_quality(texts[i]).has_text))
+        return PageTexts(tuple(texts), unread=blank)
     import pypdfium2
 
     try:
         pdf = pypdfium2.PdfDocument(raw)
     except pypdfium2.PdfiumError:  # pypdf read it but PDFium cannot render it: keep what the text layer has
-        return PageTexts(tuple(texts), unread=tuple(i + 1 for i in weak if not text_quality(texts[i]).has_text))
+        return PageTexts(tuple(texts), unread=blank)
     ocr_pages: list[int] = []
     unread: list[int] = []
     try:
@@ -123,14 +125,13 @@ def page_texts(
             if progress:
                 progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
             try:
-                layer = text_quality(texts[i])
                 image = ocr.render_page(pdf, i)
-                reading = ocr.words_text(ocr.read_page(image, ocr_command, languages, layer.script))
+                reading = ocr.words_text(ocr.read_page(image, ocr_command, languages, layers[i].script))
             except (LoadError, pypdfium2.PdfiumError):
-                if not text_quality(texts[i]).has_text:
+                if not layers[i].has_text:
                     unread.append(i + 1)
                 continue
-            if prefer_ocr(text_quality(reading), layer):
+            if prefer_ocr(text_quality(reading), layers[i]):
                 texts[i] = reading
                 ocr_pages.append(i + 1)
     finally:
