@@ -130,22 +130,28 @@ def _checkpoint_steps(
 
     The last step is left to the final pass over `roots`, which also drops the chunks of deleted files.
     """
-    manifest = read_manifest(settings.index_dir)
-    same = manifest is not None and (manifest.embedder, manifest.dim, manifest.chunking) == (
-        embedder.name,
-        embedder.dim,
-        chunking_settings(settings),
-    )
-    old_files = manifest.files if manifest is not None and same else {}
-    catalog = load_catalog(settings.corpus_dir)
+    size = settings.ingest_checkpoint_files
     _, files = collect(roots, corpus, [])
+    if len(files) <= size:
+        return []  # one step whatever changed: no need to hash every file twice
+    manifest = read_manifest(settings.index_dir)
+    old_files = manifest.files if manifest is not None and _same_making(manifest, embedder, settings) else {}
+    catalog = load_catalog(settings.corpus_dir)
     changed = [
         (path, source)
         for path, source in files
         if old_files.get(source, {}).get("sha256") != file_hash(path, catalog.get(source))
     ]
-    size = settings.ingest_checkpoint_files
     return [changed[i : i + size] for i in range(0, len(changed), size)][:-1]
+
+
+def _same_making(manifest: Manifest, embedder: Embedder, settings: Settings) -> bool:
+    """Return whether the index of `manifest` was embedded and chunked as `embedder` and `settings` would do it."""
+    return (manifest.embedder, manifest.dim, manifest.chunking) == (
+        embedder.name,
+        embedder.dim,
+        chunking_settings(settings),
+    )
 
 
 def _absorb(report: IngestReport, part: IngestReport) -> None:
@@ -167,11 +173,7 @@ def _base(settings: Settings, embedder: Embedder, report: IngestReport) -> tuple
     """Return the published index to update (None: build afresh) and the Milvus write it must finish, if any."""
     old = read_manifest(settings.index_dir)
     old_index = None
-    if old is not None and (old.embedder, old.dim, old.chunking) == (
-        embedder.name,
-        embedder.dim,
-        chunking_settings(settings),
-    ):
+    if old is not None and _same_making(old, embedder, settings):
         try:
             old_index = load_index(settings.index_dir, token=settings.milvus_token)
         except IndexDamagedError:
