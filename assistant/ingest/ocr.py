@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,6 +26,9 @@ MAX_SIDE_PX = 7000
 # One page of s01 takes 2.3 s with one thread and 11.0 s with Tesseract's default threads on this 2-core machine
 # shared with other work (docs/ingest.md, "Scanned pages"): its OpenMP threads fight over the cores.
 _THREADS = {"OMP_THREAD_LIMIT": "1"}
+# PDFium is not thread-safe, and an upload's OCR (ingest) and the page view (the app's handler threads) both
+# call it: every use of pypdfium2 holds this lock.
+PDFIUM = threading.Lock()
 _TIMEOUT_S = 180  # a page that takes longer is a damaged image, not text
 # Function words that tell an English page from a French or Spanish one (read again with their data).
 _ENGLISH = frozenset("the of and to is that for are with by this be".split())  # noqa: SIM905
@@ -65,10 +69,11 @@ def installed_languages(command: str) -> tuple[str, ...]:
 
 def render_page(pdf: Any, index: int, dpi: int = DPI) -> Any:
     """Return page `index` (0-based) of `pdf` (a pypdfium2 PdfDocument) as a greyscale PIL image."""
-    page = pdf[index]
-    width, height = page.get_size()  # in points, 72 to the inch
-    scale = min(dpi / 72, MAX_SIDE_PX / max(width, height, 1.0))
-    return page.render(scale=scale, grayscale=True).to_pil()
+    with PDFIUM:
+        page = pdf[index]
+        width, height = page.get_size()  # in points, 72 to the inch
+        scale = min(dpi / 72, MAX_SIDE_PX / max(width, height, 1.0))
+        return page.render(scale=scale, grayscale=True).to_pil()
 
 
 def ocr_words(image: Any, command: str = "tesseract", languages: tuple[str, ...] = ("eng",)) -> list[OcrWord]:

@@ -115,7 +115,8 @@ def page_texts(
     import pypdfium2
 
     try:
-        pdf = pypdfium2.PdfDocument(raw)
+        with ocr.PDFIUM:
+            pdf = pypdfium2.PdfDocument(raw)
     except pypdfium2.PdfiumError:  # pypdf read it but PDFium cannot render it: keep what the text layer has
         return PageTexts(tuple(texts), unread=blank)
     ocr_pages: list[int] = []
@@ -135,5 +136,6 @@ def page_texts(
                 texts[i] = reading
                 ocr_pages.append(i + 1)
     finally:
-        pdf.close()
+        with ocr.PDFIUM:
+            pdf.close()
     return PageTexts(tuple(texts), tuple(ocr_pages), tuple(unread))

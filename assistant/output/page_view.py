@@ -8,7 +8,6 @@ import io
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -31,8 +30,6 @@ CACHE_MAX_BYTES = 200 * 1024 * 1024
 # A page with fewer letters than this in its text layer is a scan (a stray page number is not a text layer).
 MIN_TEXT_LETTERS = 20
 _DEVICE = 10_000  # the device size pdfium maps page points into; boxes are that divided back to fractions
-# pdfium is not thread-safe and Gradio runs handlers in threads: one page at a time.
-_PDFIUM = threading.Lock()
 
 
 class PageViewError(AssistantError):
@@ -114,7 +111,7 @@ def page_glyphs(pdf: Path, page: int) -> tuple[list[Glyph], int, float]:
 
     The aspect is the displayed page's height over its width; the boxes are fractions of the displayed page.
     """
-    with _PDFIUM:
+    with ocr.PDFIUM:
         document, count = _open(pdf, page)
         try:
             pdf_page = document[page - 1]
@@ -156,7 +153,7 @@ def render_page(pdf: Path, page: int, cache_dir: Path, width_px: int = PAGE_WIDT
         return target
     except FileNotFoundError:
         pass  # not rendered yet, or evicted a moment ago
-    with _PDFIUM:
+    with ocr.PDFIUM:
         document, _ = _open(pdf, page)
         try:
             pdf_page = document[page - 1]
