@@ -71,6 +71,21 @@ def test_a_passage_holding_one_of_several_asked_years_may_answer_its_part() -> N
     assert mismatch(one_part, nauru) == "do not mention 2017"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What must migrant domestic workers receive before crossing borders, under ILO Convention 189?",
+        "How much weekly rest does the Domestic Workers Convention, 2011 (No. 189) guarantee?",
+        "What does section 501 say about weekly rest?",
+    ],
+)
+def test_a_number_naming_the_instrument_or_its_part_need_not_be_in_the_passage(question: str) -> None:
+    # The clause's passage rarely repeats "No. 189" or its section number; a count it lacks still refuses it.
+    clause = Chunk("c", "d", "Weekly rest shall be at least 24 consecutive hours.", 0, 51, title=CONVENTION)
+    assert mismatch(analyse(question), clause) == ""
+    assert mismatch(analyse("Were 189 workers given weekly rest?"), clause) == "do not mention 189"
+
+
 def test_table_of_contents_lines_are_never_quoted() -> None:
     from assistant.answering.evidence import Candidate
 

@@ -16,6 +16,7 @@ from assistant.answering.terms import (
     content_stems,
     has_date,
     has_money,
+    label_numbers,
     names,
     numbers,
     numbers_in_digits,
@@ -201,7 +202,7 @@ def mismatch(question: Question, chunk: Chunk) -> str:
     """Return why `chunk` cannot answer `question` (a year or number it asks about is absent), or ""."""
     context = chunk_context(chunk) + " " + chunk.date
     # Numbers written as words ("the four pillars") often count list items the passage does not number.
-    written = {n for n in question.numbers if n in numbers_in_digits(question.text)}
+    written = {n for n in question.numbers if n in numbers_in_digits(question.text)} - label_numbers(question.text)
     missing = sorted(question.years - years(context)) + sorted(written - numbers(context))
     if len(missing) < len(question.years | written) and several_parts(question.text):
         # "How many were held on Nauru in 2012 and on Manus in 2017?": each passage answers one part.

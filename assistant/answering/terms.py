@@ -144,6 +144,21 @@ def numbers_in_digits(text: str) -> set[str]:
     return found
 
 
+# A number that labels a document or a part of one ("Convention No. 189", "section 501", "Article 3(a)"):
+# it names what is asked about, and a passage of that part need not repeat it.
+_LABEL = re.compile(
+    r"\b(?:no|nr|number|art|article|section|sec|s|chapter|part|rule|regulation|resolution|convention|protocol"
+    r"|recommendation|directive|decision|paragraph|para|clause|schedule|division|subsection|annex|item)\.?\s*"
+    r"(?:no\.?\s*)?\(?(\d+)",
+    re.I,
+)
+
+
+def label_numbers(text: str) -> set[str]:
+    """Return the numbers of `text` that label a document or a part of one: "No. 189" -> {"189"}."""
+    return {m.group(1) for m in _LABEL.finditer(text)}
+
+
 def years(text: str) -> set[str]:
     """Return the four-digit years (1900-2099) in `text`."""
     return {n for n in numbers(text) if len(n) == 4 and n[:2] in {"19", "20"}}
