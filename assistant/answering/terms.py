@@ -144,19 +144,20 @@ def numbers_in_digits(text: str) -> set[str]:
     return found
 
 
-# A number that labels a document or a part of one ("Convention No. 189", "section 501", "Article 3(a)"):
-# it names what is asked about, and a passage of that part need not repeat it.
+# Numbers that label a document or a part of one ("Convention No. 189", "section 501", "sections 3, 4 or 7",
+# "Article 3(a)"): they name what is spoken of, and count nothing.
 _LABEL = re.compile(
-    r"\b(?:no|nr|number|art|article|section|sec|s|chapter|part|rule|regulation|resolution|convention|protocol"
-    r"|recommendation|directive|decision|paragraph|para|clause|schedule|division|subsection|annex|item)\.?\s*"
-    r"(?:no\.?\s*)?\(?(\d+)",
+    r"(?:\b(?:no|nr)\.|\b(?:number|art|articles?|sections?|sec|chapters?|parts?|rules?|regulations?|resolutions?"
+    r"|conventions?|protocols?|recommendations?|directives?|decisions?|paragraphs?|para|clauses?|schedules?"
+    r"|divisions?|subsections?|annex(?:es)?|items?)\b\.?)\s*(?:no\.\s*)?\(?"
+    r"(\d+(?:\s*(?:,|and|or|to|-|–)\s*\d+)*)",
     re.I,
 )
 
 
 def label_numbers(text: str) -> set[str]:
     """Return the numbers of `text` that label a document or a part of one: "No. 189" -> {"189"}."""
-    return {m.group(1) for m in _LABEL.finditer(text)}
+    return {n for m in _LABEL.finditer(text) for n in re.findall(r"\d+", m.group(1))}
 
 
 def years(text: str) -> set[str]:
