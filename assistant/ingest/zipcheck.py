@@ -31,7 +31,7 @@ def open_zip(raw: bytes, kind: str, required: str) -> zipfile.ZipFile:
     try:
         package = zipfile.ZipFile(io.BytesIO(raw))
         members = package.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError) as exc:
         reason = str(exc)[:60]
         raise LoadError(f"damaged {kind} file (not a readable zip package: {reason}); truncated or misnamed?") from None
     if len(members) > MAX_MEMBERS:
