@@ -95,8 +95,8 @@ def _refuse_encrypted(package: zipfile.ZipFile) -> None:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.fromstring(package.read(_MANIFEST), parser)
-    except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, OSError) as exc:
+        root = etree.fromstring(_read(package, _MANIFEST), parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
         raise LoadError(f"damaged {KIND} file (unreadable manifest: {type(exc).__name__})") from None
     # The zip itself is plain: each encrypted part carries an <encryption-data> entry with its key's recipe.
     if next(root.iter(f"{_MANIFEST_NS}encryption-data"), None) is not None:
@@ -108,10 +108,7 @@ def _refuse_other_types(package: zipfile.ZipFile) -> None:
     names = package.namelist()
     if "content.xml" not in names:
         raise LoadError(f"not an {KIND} file (the zip holds no content.xml); is it misnamed?")
-    try:
-        mimetype = package.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LoadError(f"damaged {KIND} file (unreadable mimetype: {type(exc).__name__})") from None
+    mimetype = _read(package, "mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
     kind = mimetype.removeprefix(_MIMETYPE_PREFIX) if mimetype.startswith(_MIMETYPE_PREFIX) else ""
     if kind not in _TEXT_TYPES:
         if kind:
@@ -119,6 +116,14 @@ def _refuse_other_types(package: zipfile.ZipFile) -> None:
         else:
             found = f"its type is {mimetype[:60]!r}" if mimetype else "the zip holds no mimetype"
         raise LoadError(f"not an OpenDocument text file ({found}); is it misnamed?")
+
+
+def _read(package: zipfile.ZipFile, name: str) -> bytes:
+    """Return the bytes of the member `name`; raise LoadError when they cannot be unpacked."""
+    try:
+        return package.read(name)
+    except Exception as exc:  # damaged packed data raises zlib.error, EOFError, BadZipFile, NotImplementedError...
+        raise LoadError(f"damaged {KIND} file (unreadable {name}: {type(exc).__name__})") from None
 
 
 def _title_styles(document: Any) -> frozenset[str]:
