@@ -94,7 +94,7 @@ def test_every_bad_file_is_ingested_or_reported_and_nothing_is_lost(
     assert "Private notes" not in texts
 
 
-LOADER_SUFFIXES = [".txt", ".md", ".html", ".pdf", ".docx", ".xlsx", ".csv"]
+LOADER_SUFFIXES = [".txt", ".md", ".html", ".pdf", ".docx", ".odt", ".xlsx", ".csv"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -114,6 +114,18 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
         load_file(path, "bomb.docx")
 
 
+def test_a_zip_that_claims_a_future_zip_version_is_refused(tmp_path: Path) -> None:
+    # Found by the .odt fuzz test: zipfile raises NotImplementedError on a central directory entry that needs a
+    # zip version it does not know (a damaged byte there), before any member is read.
+    data = bytearray(write_docx(tmp_path / "good.docx").read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 6 : entry + 8] = (202).to_bytes(2, "little")  # "version needed to extract": 20.2
+    path = tmp_path / "future.docx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match=r"damaged Word \.docx file \(not a readable zip package: zip file version"):
+        load_file(path, "future.docx")
+
+
 def test_mangled_docx_bytes_raise_only_load_error(tmp_path: Path) -> None:
     good = write_docx(tmp_path / "good.docx", footnote=NOTE).read_bytes()
     rng = random.Random(17)

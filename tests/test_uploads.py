@@ -58,7 +58,7 @@ def test_safe_filename(name: str, safe: str) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("tool.exe", b"MZ\x90\x00", ".exe files are not accepted; upload PDF, DOCX, XLSX, CSV, TXT, MD or HTML."),
+        ("tool.exe", b"MZ\x90\x00", ".exe files are not accepted; upload PDF, DOCX, ODT, XLSX, CSV, TXT, MD or HTML."),
         ("README", b"text", "files without an extension are not accepted"),
         ("empty.txt", b"", "the file is empty"),
         ("big.txt", b"a" * (1024 * 1024 + 1), "1.0 MB is over the 1 MB limit"),
@@ -68,6 +68,11 @@ def test_refused_files_say_why(tmp_path: Path, name: str, data: bytes, reason: s
     with pytest.raises(UploadError, match=reason.replace("(", r"\(").replace(".", r"\.")) as caught:
         check_upload(upload(tmp_path, name, data), name, max_mb=1)
     assert str(caught.value).startswith(f"{name}: ")
+
+
+def test_office_files_of_each_kind_are_accepted(tmp_path: Path) -> None:
+    for name in ("report.docx", "Report.ODT", "annex.xlsx", "annex.csv"):
+        check_upload(upload(tmp_path, name, b"PK\x03\x04"), name, max_mb=1)  # raises when refused
 
 
 def test_store_never_escapes_or_overwrites(tmp_path: Path, settings: Settings) -> None:

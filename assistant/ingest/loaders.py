@@ -1,4 +1,4 @@
-"""Loaders: turn a txt, md, html, pdf, docx, csv or xlsx file into cleaned Documents (a news feed into one per item)."""
+"""Loaders: turn a txt, md, html, pdf, docx, odt, csv or xlsx file into cleaned Documents (news feeds: one per item)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.documents import clean_block, make_document, with_title
 from assistant.ingest.newsfeed import looks_like_feed, split_feed
 from assistant.ingest.office import docx_text
+from assistant.ingest.opendocument import odt_text
 from assistant.ingest.pdf import load_pdf
 from assistant.ingest.tables import csv_text, xlsx_text
 from assistant.types import Document, Progress
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-OFFICE_SUFFIXES = {".docx", ".csv", ".xlsx"}
+OFFICE_SUFFIXES = {".docx", ".odt", ".csv", ".xlsx"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | OFFICE_SUFFIXES | {".pdf"}
 _TRANSCRIPTION = re.compile(r"^\s*Transcription:\s*$", re.MULTILINE)
 _TRAILING_PAGE = re.compile(r"\s(\d{1,3})$")
@@ -166,10 +167,13 @@ def extract_page_markers(text: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _load_office(raw: bytes, suffix: str, source: str, entry: CatalogEntry, max_chars: int) -> Document:
-    """Return the Document of a Word file or a table (CSV, XLSX); a table's title is its file name."""
+    """Return the Document of a Word or OpenDocument text, or a table (CSV, XLSX); a table's title is its file name."""
     title = Path(source).stem
     if suffix == ".docx":
         own_title, text = docx_text(raw)
+        title = own_title or ""
+    elif suffix == ".odt":
+        own_title, text = odt_text(raw, max_chars)
         title = own_title or ""
     elif suffix == ".csv":
         text = decode_text(raw)

@@ -85,7 +85,7 @@ def csv_text(text: str, max_chars: int) -> str:
     except csv.Error:
         dialect = csv.excel
     try:
-        lines = _bounded(table_lines(csv.reader(io.StringIO(text), dialect)), max_chars)
+        lines = bounded(table_lines(csv.reader(io.StringIO(text), dialect)), max_chars)
     except csv.Error as exc:
         raise LoadError(f"malformed CSV ({exc})") from None
     if not lines:
@@ -107,7 +107,7 @@ def xlsx_text(raw: bytes, max_chars: int) -> str:
     used = 0
     try:
         for sheet in book.worksheets:
-            lines = _bounded(table_lines(sheet.iter_rows(values_only=True)), max_chars - used)
+            lines = bounded(table_lines(sheet.iter_rows(values_only=True)), max_chars - used)
             if lines:
                 block = "\n".join([sheet.title, *lines])
                 used += len(block) + 2
@@ -123,7 +123,7 @@ def xlsx_text(raw: bytes, max_chars: int) -> str:
     return "\n\n".join(blocks)
 
 
-def _bounded(lines: Iterable[str], max_chars: int) -> list[str]:
+def bounded(lines: Iterable[str], max_chars: int) -> list[str]:
     """Return `lines` as a list; raise LoadError as soon as they pass `max_chars` (a huge sheet is not read whole)."""
     out = []
     total = 0

@@ -30,6 +30,7 @@ from assistant.types import Chunk, Document, Progress
 # 4: ruled tables in PDFs become header-keeping row lines in place of their flattened text, and a row line
 #    is one sentence; .docx, .xlsx and .csv files are read.
 # 5: PDF pages with no text layer, or one failing the quality test, are read by OCR (ingest/pdf.py, page_texts).
+# (.odt files came without a bump: a new type changes no indexed file's text, and ingest finds them as new files.)
 LOADER_VERSION = 5
 
 

@@ -19,7 +19,7 @@ from assistant.types import Progress
 
 UPLOAD_SUBDIR = "uploads"
 # What the Documents tab accepts: the loaders' formats that people actually have at hand.
-UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv", ".txt", ".md", ".html", ".htm")
+UPLOAD_SUFFIXES = (".pdf", ".docx", ".odt", ".xlsx", ".csv", ".txt", ".md", ".html", ".htm")
 MAX_NAME_CHARS = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -57,7 +57,7 @@ def check_upload(path: Path, name: str, max_mb: int) -> None:
     suffix = Path(safe_filename(name)).suffix
     if suffix not in UPLOAD_SUFFIXES:
         kind = f"{suffix} files" if suffix else "files without an extension"
-        raise UploadError(f"{name}: {kind} are not accepted; upload PDF, DOCX, XLSX, CSV, TXT, MD or HTML.")
+        raise UploadError(f"{name}: {kind} are not accepted; upload PDF, DOCX, ODT, XLSX, CSV, TXT, MD or HTML.")
     try:
         size = path.stat().st_size
     except OSError:

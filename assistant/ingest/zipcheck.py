@@ -25,13 +25,13 @@ def open_zip(raw: bytes, kind: str, required: str) -> zipfile.ZipFile:
     """
     if raw.startswith(OLE_MAGIC):
         raise LoadError(
-            f"encrypted or old-format file (an OLE container, not a {kind} package); "
+            f"encrypted or old-format file (an OLE container, not {_a(kind)} package); "
             "remove the password or save it again in the current format"
         )
     try:
         package = zipfile.ZipFile(io.BytesIO(raw))
         members = package.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError) as exc:
         reason = str(exc)[:60]
         raise LoadError(f"damaged {kind} file (not a readable zip package: {reason}); truncated or misnamed?") from None
     if len(members) > MAX_MEMBERS:
@@ -51,5 +51,10 @@ def open_zip(raw: bytes, kind: str, required: str) -> zipfile.ZipFile:
         if member.flag_bits & 0x1:
             raise LoadError(f"encrypted {kind} file (a password-protected zip); save an unprotected copy")
     if required not in package.namelist():
-        raise LoadError(f"not a {kind} file (the zip holds no {required}); is it misnamed?")
+        raise LoadError(f"not {_a(kind)} file (the zip holds no {required}); is it misnamed?")
     return package
+
+
+def _a(kind: str) -> str:
+    """Return `kind` with its article: "a Word .docx", "an OpenDocument .odt"."""
+    return f"an {kind}" if kind[:1].upper() in "AEIOU" else f"a {kind}"
