@@ -1,0 +1,81 @@
+"""A citation names the page its quote is printed on, also when its chunk runs across a page break."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from assistant.answering.citations import cite
+from assistant.index.store import read_chunks, write_chunks
+from assistant.ingest.catalog import load_catalog
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load_file
+from assistant.types import Chunk, Document
+from tests.conftest import CORPUS
+from tests.pdfs import write_pdf
+
+# Page 1 is short, so its paragraph and page 2's share one chunk (a chunk ends at a paragraph only past 60%
+# of its size): the chunk starts on page 1 and the sentence that answers is printed on page 2.
+PAGE_ONE = (
+    "The Baltic Border Office reports on its work in the year under review. Maritime routes across the Baltic "
+    "remained quiet in the first quarter. Officers reported that the smuggling of migrants on cargo ships fell "
+    "by a third."
+)
+TARGET = "The Coral Bay Initiative trained 90 port officers in Tallinn in May 2024."
+PAGE_TWO = f"{TARGET} Cooperation with the port authorities of Riga continued throughout the year."
+
+
+def crossing_chunk(tmp_path: Path) -> tuple[Document, Chunk]:
+    """Return the generated report and its one chunk, which starts on page 1 and ends on page 2."""
+    (document,) = load_file(write_pdf(tmp_path / "report.pdf", [PAGE_ONE, PAGE_TWO]), "report.pdf")
+    (chunk,) = chunk_document(document)
+    return document, chunk
+
+
+def test_a_chunk_records_where_its_next_page_begins(tmp_path: Path) -> None:
+    document, chunk = crossing_chunk(tmp_path)
+    assert (chunk.page, chunk.last_page) == (1, 2)
+    assert chunk.page_starts == (document.page_spans[1] - chunk.start,)
+    assert chunk.text[chunk.page_starts[0] :].startswith(TARGET)
+    assert chunk.page_of(0) == 1 and chunk.page_of(chunk.text.index("smuggling")) == 1
+    assert chunk.page_of(chunk.text.index(TARGET)) == 2 and chunk.page_of(len(chunk.text) - 1) == 2
+
+
+def test_every_character_of_every_seed_chunk_is_on_the_page_of_its_document_offset() -> None:
+    catalog = load_catalog(CORPUS)
+    documents = [d for p in sorted(CORPUS.glob("*.txt")) for d in load_file(p, p.name, catalog.get(p.name))]
+    crossing = 0
+    for document in documents:
+        for chunk in chunk_document(document, max_chars=800):
+            pages = [document.page_at(chunk.start + i) for i in range(len(chunk.text))]
+            assert [chunk.page_of(i) for i in range(len(chunk.text))] == pages, chunk.id
+            assert chunk.last_page == pages[-1]
+            crossing += chunk.page != chunk.last_page
+    assert crossing > 0  # the seed documents have chunks that run across a page break
+
+
+def test_ocr_pages_are_those_of_the_chunk() -> None:
+    text = "A typed page one sentence.\n\nA scanned page two sentence.\n\nA typed page three sentence."
+    starts = (0, text.index("A scanned"), text.index("A typed page three"))
+    document = Document("d", "act.pdf", "Act", "", "", "", "pdf", text, starts, ocr_pages=(2,))
+    (chunk,) = chunk_document(document)
+    assert chunk.ocr and chunk.ocr_pages == (2,) and chunk.page_starts == starts[1:]
+    marks = {chunk.page_of(start): chunk.ocr_on(chunk.page_of(start)) for start in starts}
+    assert marks == {1: False, 2: True, 3: False}
+
+
+def test_chunks_round_trip_through_the_index_file_and_old_ones_still_load(tmp_path: Path) -> None:
+    _, chunk = crossing_chunk(tmp_path)
+    path = tmp_path / "chunks.jsonl"
+    write_chunks(path, [chunk])
+    (back,) = read_chunks(path)
+    assert back == chunk and hash(back) == hash(chunk)  # tuples again, not JSON's lists
+
+    # A chunk written before chunks kept their page breaks: no such fields, so it lies on its first page.
+    old = {k: v for k, v in asdict(replace(chunk, ocr=True)).items() if k not in ("page_starts", "ocr_pages")}
+    path.write_text(json.dumps(old) + "\n", encoding="utf-8")
+    (legacy,) = read_chunks(path)
+    assert (legacy.page_starts, legacy.ocr_pages, legacy.last_page) == ((), (), 1)
+    citation = cite(legacy, legacy.text.index(TARGET), legacy.text.index(TARGET) + len(TARGET))
+    assert (citation.page, citation.ocr) == (1, True)  # the first page, and the chunk's own OCR mark
