@@ -104,10 +104,10 @@ class Citation:
     chunk_id: str
     source: str
     title: str
-    page: int | None
+    page: int | None  # the page holding the quote's first character (not the chunk's first page)
     start: int  # quoted span, char offsets inside the chunk text
     end: int
-    ocr: bool = False  # the cited chunk's text was read by OCR
+    ocr: bool = False  # the cited page's text was read by OCR
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,3 +79,13 @@ def test_chunks_round_trip_through_the_index_file_and_old_ones_still_load(tmp_pa
     assert (legacy.page_starts, legacy.ocr_pages, legacy.last_page) == ((), (), 1)
     citation = cite(legacy, legacy.text.index(TARGET), legacy.text.index(TARGET) + len(TARGET))
     assert (citation.page, citation.ocr) == (1, True)  # the first page, and the chunk's own OCR mark
+
+
+def test_a_quote_on_the_second_page_is_cited_to_it(tmp_path: Path) -> None:
+    _, chunk = crossing_chunk(tmp_path)
+    start = chunk.text.index(TARGET)
+    assert cite(chunk, start, start + len(TARGET)).page == 2
+    assert cite(chunk, 0, chunk.text.index(".") + 1).page == 1  # the first sentence is on the chunk's first page
+    # The OCR mark is the quoted page's: page 2 was read by OCR, page 1 was not.
+    scanned = replace(chunk, ocr=True, ocr_pages=(2,))
+    assert cite(scanned, start, start + len(TARGET)).ocr and not cite(scanned, 0, 10).ocr
