@@ -5,11 +5,17 @@ from __future__ import annotations
 from assistant.types import Answer
 
 
-def page_label(page: int | None, ocr: bool = False) -> str:
-    """Return "p. 3", or "p. 3 (OCR)" when the page's text was read by OCR; "" without a page."""
+def page_numbers(page: int | None, ocr: bool = False) -> str:
+    """Return "3", or "3 (OCR)" when the page's text was read by OCR; "" without a page."""
     if not page:
         return ""
-    return f"p. {page} (OCR)" if ocr else f"p. {page}"
+    return f"{page} (OCR)" if ocr else str(page)
+
+
+def page_label(page: int | None, ocr: bool = False) -> str:
+    """Return "p. 3", or "p. 3 (OCR)" when the page's text was read by OCR; "" without a page."""
+    numbers = page_numbers(page, ocr)
+    return f"p. {numbers}" if numbers else ""
 
 
 def render_text(answer: Answer) -> str:
