@@ -11,7 +11,7 @@ from assistant.index.store import read_chunks, write_chunks
 from assistant.ingest.catalog import load_catalog
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load_file
-from assistant.types import Chunk, Document
+from assistant.types import Answer, Chunk, Document, Hit
 from tests.conftest import CORPUS
 from tests.pdfs import write_pdf
 
@@ -89,3 +89,23 @@ def test_a_quote_on_the_second_page_is_cited_to_it(tmp_path: Path) -> None:
     # The OCR mark is the quoted page's: page 2 was read by OCR, page 1 was not.
     scanned = replace(chunk, ocr=True, ocr_pages=(2,))
     assert cite(scanned, start, start + len(TARGET)).ocr and not cite(scanned, 0, 10).ocr
+
+
+def test_a_passage_shown_whole_names_every_page_it_spans(tmp_path: Path) -> None:
+    from assistant.output.export import to_markdown
+    from assistant.output.render import abstention_html, passage_html
+    from assistant.output.text import page_label
+
+    chunk = replace(crossing_chunk(tmp_path)[1], title="Report")
+    assert (page_label(3), page_label(3, True, 4), page_label(3, last=3), page_label(None, last=2)) == (
+        "p. 3",
+        "pp. 3–4 (OCR)",
+        "p. 3",
+        "",
+    )
+    abstained = Answer("What is the budget?", (), True, (Hit(chunk, 0.5, 1),), reason="No budget is given.")
+    assert "Report, pp. 1–2" in abstention_html(abstained, 0)
+    assert "Closest related passages: Report, pp. 1–2." in to_markdown([("What is the budget?", abstained)])
+    assert "<dt>Page</dt><dd>1–2</dd>" in passage_html(chunk, None, None)  # a related passage: all its pages
+    start = chunk.text.index(TARGET)
+    assert "<dt>Page</dt><dd>2</dd>" in passage_html(chunk, (start, start + len(TARGET)), None)  # a citation's

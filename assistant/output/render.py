@@ -159,16 +159,16 @@ def abstention_html(answer: Answer, turn: int, limit: int = RELATED_SHOWN) -> st
 
 def _related_item(hit: Hit, turn: int) -> str:
     chunk = hit.chunk
-    label = _short_ref(chunk.title, chunk.page, chunk.ocr)
+    label = _short_ref(chunk.title, chunk.page, chunk.ocr, chunk.last_page)  # a passage: all its pages
     snippet = " ".join(chunk.text.split())
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     return f'<li>{cite_link(turn, "h", hit.rank, label)}<br><span class="snippet">{html.escape(snippet)}</span></li>'
 
 
-def _short_ref(title: str, page: int | None, ocr: bool = False) -> str:
+def _short_ref(title: str, page: int | None, ocr: bool = False, last: int | None = None) -> str:
     title = title or "Untitled document"
-    return f"{title}, {page_label(page, ocr)}" if page else title
+    return f"{title}, {page_label(page, ocr, last)}" if page else title
 
 
 # ---------------------------------------------------------------- source panel
@@ -232,10 +232,14 @@ def passage_html(
 ) -> str:
     """Return a passage card: metadata, the text with the supporting span highlighted, a link, the page (HTML).
 
-    The page named is the one the supporting span starts on, as its citation says.
+    The page named is the one the supporting span starts on, as its citation says; without a span, every
+    page the passage lies on ("8–9").
     """
-    quoted = chunk.page_of(span[0]) if span is not None else chunk.page
-    pages = page_numbers(quoted, chunk.ocr_on(quoted) if span is not None else chunk.ocr)
+    if span is not None:
+        quoted = chunk.page_of(span[0])
+        pages = page_numbers(quoted, chunk.ocr_on(quoted))
+    else:
+        pages = page_numbers(chunk.page, chunk.ocr, chunk.last_page)
     meta = []
     for label, value in (
         ("Organisation", chunk.organisation),
