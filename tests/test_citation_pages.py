@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import zipfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import pytest
+
 from assistant.answering.citations import cite
+from assistant.config import Settings, load_settings
 from assistant.index.store import read_chunks, write_chunks
 from assistant.ingest.catalog import load_catalog
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load_file
+from assistant.ingest.update import ingest
 from assistant.types import Answer, Chunk, Document, Hit
 from tests.conftest import CORPUS
 from tests.pdfs import write_pdf
@@ -109,3 +116,45 @@ def test_a_passage_shown_whole_names_every_page_it_spans(tmp_path: Path) -> None
     assert "<dt>Page</dt><dd>1–2</dd>" in passage_html(chunk, None, None)  # a related passage: all its pages
     start = chunk.text.index(TARGET)
     assert "<dt>Page</dt><dd>2</dd>" in passage_html(chunk, (start, start + len(TARGET)), None)  # a citation's
+
+
+@pytest.fixture(scope="module")
+def report_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose index holds the two-page report and a seed text file, through the real ingest."""
+    root = tmp_path_factory.mktemp("citation-pages")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "000_ecf764e4fb7f4f22.txt", corpus / "kyiv.txt")
+    write_pdf(corpus / "report.pdf", [PAGE_ONE, PAGE_TWO])
+    (corpus / "catalog.toml").write_text(
+        '["report.pdf"]\ntitle = "Baltic Border Office Annual Report"\norganisation = "BBO"\ndate = "2024"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(Path("/nonexistent.toml"), environ={}, corpus_dir=corpus, index_dir=root / "index")
+    report = ingest(settings)
+    assert sorted(report.added) == ["kyiv.txt", "report.pdf"] and not report.skipped
+    return settings
+
+
+def test_an_answer_from_the_second_page_cites_it_everywhere(report_settings: Settings) -> None:
+    from assistant.output.contract import answer_to_json
+    from assistant.output.export import to_docx, to_markdown
+    from assistant.pipeline import Assistant
+    from assistant.ui.sources import page_panel
+
+    answer = Assistant.from_settings(report_settings).ask("How many port officers did the Coral Bay Initiative train?")
+    assert not answer.abstained, answer.reason
+    [citation] = [c for s in answer.statements for c in s.citations if "90 port officers" in s.text]
+    [chunk] = [h.chunk for h in answer.hits if h.chunk.id == citation.chunk_id]
+    assert chunk.text[citation.start : citation.end] == TARGET
+    assert (chunk.page, citation.page, citation.ocr) == (1, 2, False)  # the chunk starts on page 1
+
+    [cited] = [c for c in answer_to_json(answer)["citations"] if c["n"] == citation.n]
+    assert (cited["page"], cited["quote"]) == (2, TARGET)
+    note = f"Baltic Border Office Annual Report. BBO, 2024, p. 2. “{TARGET}”"
+    assert f"[^{citation.n}]: {note}" in to_markdown([("How many officers?", answer)])
+    with zipfile.ZipFile(io.BytesIO(to_docx([("How many officers?", answer)]))) as z:
+        assert note in z.read("word/footnotes.xml").decode()
+
+    page = page_panel(chunk, citation.start, citation.end, report_settings)
+    assert "Page 2 of 2: the quoted words are highlighted." in page and page.count('class="page-mark"') == 1
