@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -58,10 +59,31 @@ class Chunk:
     date: str = ""
     url: str = ""
     ocr: bool = False  # part of its text was read by OCR from a page image (cited as "p. 3 (OCR)")
+    # Offsets in `text` where page `page`+1, `page`+2, ... begin: a chunk may run across a page break. Chunks of
+    # indexes built before this field (chunker 1) have none, and are taken to lie on their first page.
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # which of its pages were read by OCR; empty in old indexes, where `ocr` is all
 
     @property
     def year(self) -> str:
         return self.date[:4]
+
+    @property
+    def last_page(self) -> int | None:
+        """Return the last page the chunk lies on (its first, when it stays on one), or None when unpaged."""
+        return None if self.page is None else self.page + len(self.page_starts)
+
+    def page_of(self, offset: int) -> int | None:
+        """Return the 1-based page holding char `offset` of the chunk text, or None for unpaged chunks."""
+        if self.page is None:
+            return None
+        return self.page + bisect_right(self.page_starts, offset)
+
+    def ocr_on(self, page: int | None) -> bool:
+        """Return whether the chunk's text on `page` was read by OCR."""
+        if not self.ocr_pages:
+            return self.ocr  # an old index knows only whether any of the chunk was
+        return page in self.ocr_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +104,10 @@ class Citation:
     chunk_id: str
     source: str
     title: str
-    page: int | None
+    page: int | None  # the page holding the quote's first character (not the chunk's first page)
     start: int  # quoted span, char offsets inside the chunk text
     end: int
-    ocr: bool = False  # the cited chunk's text was read by OCR
+    ocr: bool = False  # the cited page's text was read by OCR
 
 
 @dataclass(frozen=True, slots=True)

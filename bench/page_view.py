@@ -3,10 +3,11 @@
 Usage: .venv/bin/python bench/page_view.py [--docs shared/library/docs] [--per-file 15] [--seed 3]
 
 From each PDF (read by the real loader, chunked by the real chunker), `--per-file` random chunks; from
-each, one random sentence, searched the way the panel searches a citation (the chunk's page and the
-next). A sentence is "placed" when it gets a highlight, "on its page" when that page is the one the
-loader put the sentence on. Timings: the first view of a page (rendered) and the same view again
-(the PNG from the cache). Prints a markdown table; the numbers are quoted in docs/ui.md.
+each, one random sentence, searched the way the panel searches a citation (ui/sources.quote_pages: from
+the page the sentence starts on, as its citation names it). A sentence is "placed" when it gets a
+highlight, "on its page" when that page is the one the loader put the sentence on. Timings: the first
+view of a page (rendered) and the same view again (the PNG from the cache). Prints a markdown table;
+the numbers are quoted in docs/ui.md.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assistant.errors import LoadError  # noqa: E402
 from assistant.ingest.chunking import chunk_document  # noqa: E402
 from assistant.ingest.loaders import load_file  # noqa: E402
 from assistant.output.page_view import page_view  # noqa: E402
+from assistant.ui.sources import quote_pages  # noqa: E402
 
 SENTENCE = re.compile(r"[^.!?\n]{40,}[.!?]")
 
@@ -57,7 +59,7 @@ def main() -> None:
                 continue
             found = pick.choice(sentences)
             quote, page = found.group(0).strip(), document.page_at(chunk.start + found.start())
-            pages = [chunk.page, chunk.page + 1]
+            pages = quote_pages(chunk, found.start(), found.end())
             start = time.perf_counter()
             view = page_view(pdf, pages, quote, cache)
             first_ms.append((time.perf_counter() - start) * 1000)

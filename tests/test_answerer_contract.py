@@ -84,7 +84,9 @@ def test_every_statement_cites_a_hit_with_a_span_inside_its_chunk(answers: dict[
         for c in statement.citations:
             assert c.chunk_id in chunks  # a citation points at a passage the answerer was given
             assert 0 <= c.start < c.end <= len(chunks[c.chunk_id].text)
-            assert (c.source, c.title, c.page) == (chunks[c.chunk_id].source, chunks[c.chunk_id].title, c.page)
+            chunk = chunks[c.chunk_id]
+            # The page is the one the quote starts on, which need not be the passage's first.
+            assert (c.source, c.title, c.page) == (chunk.source, chunk.title, chunk.page_of(c.start))
             # [1], [2], ... by first appearance; a passage cited again keeps its number.
             assert numbers.setdefault(c.chunk_id, len(numbers) + 1) == c.n
 

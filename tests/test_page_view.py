@@ -32,7 +32,7 @@ from assistant.output.page_view import (
 )
 from assistant.types import Answer, Chunk, Citation, Hit, Statement
 from assistant.ui.blocks import Callbacks
-from assistant.ui.sources import page_panel
+from assistant.ui.sources import page_panel, quote_pages
 
 A4_MM = (210.0, 297.0)
 TARGET = "The Coral Bay Initiative trained ninety port officers in Tallinn in May 2024."
@@ -264,18 +264,19 @@ def test_the_panel_shows_a_pdf_page_and_text_only_for_other_sources(report: Path
     (corpus / "note.txt").write_text(TARGET, encoding="utf-8")
     settings = settings_for(corpus)
 
-    page = page_panel(chunk_of("report.pdf", 2), "ninety port officers in Tallinn", settings)
+    words = "ninety port officers in Tallinn"
+    page = page_panel(chunk_of("report.pdf", 2), TARGET.index(words), TARGET.index(words) + len(words), settings)
     assert "Page 2 of 2: the quoted words are highlighted." in page
     images = list((tmp_path / "index" / "page-images").glob("*.png"))
     assert len(images) == 1 and f"gradio_api/file={images[0]}" in page
     assert page.count('class="page-mark"') == 1
 
-    assert page_panel(chunk_of("note.txt", None), TARGET, settings) == ""
-    assert page_panel(chunk_of("report.pdf", None), TARGET, settings) == ""  # no page known
-    assert "has no page 7" in page_panel(chunk_of("report.pdf", 7), TARGET, settings)
+    assert page_panel(chunk_of("note.txt", None), 0, len(TARGET), settings) == ""
+    assert page_panel(chunk_of("report.pdf", None), 0, len(TARGET), settings) == ""  # no page known
+    assert "has no page 7" in page_panel(chunk_of("report.pdf", 7), 0, len(TARGET), settings)
     outside = tmp_path / "secret.pdf"
     write_report(outside)
-    assert page_panel(chunk_of("../secret.pdf", 1), TARGET, settings) == ""  # never a file outside the corpus
+    assert page_panel(chunk_of("../secret.pdf", 1), 0, len(TARGET), settings) == ""  # never a file outside the corpus
 
 
 def test_the_source_panel_puts_the_page_under_the_passage() -> None:
@@ -285,8 +286,8 @@ def test_the_source_panel_puts_the_page_under_the_passage() -> None:
     answer = Answer("q", (statement,), False, (Hit(chunk, 1, 1),))
     quotes: list[str] = []
 
-    def page_for(c: Chunk, quote: str) -> str:
-        quotes.append(quote)
+    def page_for(c: Chunk, start: int, end: int) -> str:
+        quotes.append(c.text[start:end])
         return page_html("p.png", 2, 2, (Box(0.1, 0.5, 0.8, 0.52),), "text layer")
 
     cited = render.source_html([("q", answer)], render.parse_ref("#src-0-c1"), lambda c: None, page_for)
@@ -342,8 +343,9 @@ def test_every_sentence_of_a_loaded_pdf_is_found_on_its_page(tmp_path: Path) -> 
     for chunk in chunks:
         for sentence in re.findall(r"Sentence \d-\d+ [^.]*\.", chunk.text):
             offset = chunk.text.index(sentence)
-            view = page_view(pdf, [chunk.page or 1, (chunk.page or 1) + 1], sentence, tmp_path / "cache")
-            assert view.page == document.page_at(chunk.start + offset), sentence
+            pages = quote_pages(chunk, offset, offset + len(sentence))
+            view = page_view(pdf, pages, sentence, tmp_path / "cache")
+            assert view.page == document.page_at(chunk.start + offset) == chunk.page_of(offset), sentence
             written_on = int(sentence.split()[1].split("-")[0])
             assert view.page == written_on and view.boxes, sentence
             checked += 1

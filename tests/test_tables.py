@@ -16,8 +16,8 @@ from tests.conftest import CORPUS
 from tests.office_files import APPREHENSIONS, write_docx, write_table_pdf
 from tests.pdfs import write_pdf
 
-# A page of ordinary length: a chunk cites the page it starts on, so a short first page would share its
-# chunk with the table and the row would be cited to page 1 (a limit of chunk-level page numbers).
+# A page of ordinary length before the table's page, as in a real report (a short one would share its chunk
+# with the table; the row would still be cited to page 2, the page its quote is on: tests/test_citation_pages.py).
 INTRO = (
     "Annual border report. This report describes irregular crossings at the eastern land border and the work "
     "of the border police in the year under review. Patrols were reinforced along the river section, where most "

@@ -9,8 +9,13 @@ from assistant.types import Chunk, Citation, Statement
 
 
 def cite(chunk: Chunk, start: int, end: int) -> Citation:
-    """Return an (as yet unnumbered) citation of `chunk.text[start:end]`; `numbered` gives it its number."""
-    return Citation(0, chunk.id, chunk.source, chunk.title, chunk.page, start, end, ocr=chunk.ocr)
+    """Return an (as yet unnumbered) citation of `chunk.text[start:end]`; `numbered` gives it its number.
+
+    It cites the page the quote starts on, which is not the chunk's first page when the chunk runs across
+    a page break; it is marked OCR when that page was read by OCR.
+    """
+    page = chunk.page_of(start)
+    return Citation(0, chunk.id, chunk.source, chunk.title, page, start, end, ocr=chunk.ocr_on(page))
 
 
 def numbered(statements: Iterable[Statement]) -> tuple[Statement, ...]:

@@ -115,7 +115,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print("No passage matches.")
     for hit in hits:
         c = hit.chunk
-        where = ", ".join(p for p in (c.source, page_label(c.page, c.ocr)) if p)
+        where = ", ".join(p for p in (c.source, page_label(c.page, c.ocr, c.last_page)) if p)
         print(f"[{hit.rank}] {hit.score:.4f}  {c.title} ({where})")
         print("    " + c.text[:300].replace("\n", " ") + ("..." if len(c.text) > 300 else ""))
     return 0

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -95,6 +95,15 @@ def write_chunks(path: Path, chunks: Iterable[Chunk]) -> None:
 
 
 def read_chunks(path: Path) -> list[Chunk]:
-    """Return the chunks of a JSON Lines file written by `write_chunks`."""
+    """Return the chunks of a JSON Lines file written by `write_chunks` (by this version or an older one)."""
     with path.open(encoding="utf-8") as lines:
-        return [Chunk(**json.loads(line)) for line in lines]
+        return [_chunk(json.loads(line)) for line in lines]
+
+
+def _chunk(data: dict[str, Any]) -> Chunk:
+    # JSON has no tuples: the lists read back would leave the frozen Chunk unhashable. A field an older
+    # index did not write keeps its default (no page breaks, no OCR'd pages listed).
+    for name in ("page_starts", "ocr_pages"):
+        if name in data:
+            data[name] = tuple(data[name])
+    return Chunk(**data)

@@ -10,7 +10,9 @@ from assistant.ingest.sentences import sentence_spans
 from assistant.types import Chunk, Document
 
 # Bump when the algorithm changes, so existing indexes are rebuilt (it is part of the manifest).
-CHUNKER_VERSION = 1
+# 2: chunks record where their pages change (page_starts) and which of their pages were OCR'd (ocr_pages),
+#    so a citation gives the page its quote is on. The chunk boundaries are those of version 1.
+CHUNKER_VERSION = 2
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦·]|\d{1,2}[.)])\s+")
 # A paragraph opening with a run of capitalised words ("3 ENHANCE STATES CAPACITY ... The ...") carries
 # its heading inline, as transcribed PDFs do.
@@ -72,6 +74,7 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_sentences: int =
     for start, end, section in spans:
         text = doc.text[start:end]
         digest = hashlib.sha1(f"{doc.id}:{start}:{end}".encode()).hexdigest()[:16]
+        ocr_pages = _ocr_pages(doc, start, end)
         chunks.append(
             Chunk(
                 id=digest,
@@ -81,7 +84,9 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_sentences: int =
                 end=end,
                 page=doc.page_at(start),
                 section=section,
-                ocr=_read_by_ocr(doc, start, end),
+                ocr=bool(ocr_pages),
+                page_starts=tuple(s - start for s in doc.page_spans if start < s < end),
+                ocr_pages=ocr_pages,
                 source=doc.source,
                 title=doc.title,
                 organisation=doc.organisation,
@@ -92,12 +97,14 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_sentences: int =
     return chunks
 
 
-def _read_by_ocr(doc: Document, start: int, end: int) -> bool:
-    """Return whether any page that the span [start, end) of `doc` lies on was read by OCR."""
+def _ocr_pages(doc: Document, start: int, end: int) -> tuple[int, ...]:
+    """Return the pages read by OCR among those that the span [start, end) of `doc` lies on."""
     if not doc.ocr_pages:
-        return False
+        return ()
     first, last = doc.page_at(start), doc.page_at(max(start, end - 1))
-    return first is not None and last is not None and any(first <= p <= last for p in doc.ocr_pages)
+    if first is None or last is None:
+        return ()
+    return tuple(p for p in doc.ocr_pages if first <= p <= last)
 
 
 def _units(text: str, max_chars: int) -> list[_Unit]:

@@ -38,20 +38,18 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 def citations_json(answer: Answer) -> list[dict[str, Any]]:
     """Return each citation number once, in order, with the whole cited chunk and every span quoted from it."""
-    spans: dict[int, list[tuple[int, int]]] = {}
-    first: dict[int, Citation] = {}
+    by_span: dict[int, dict[tuple[int, int], Citation]] = {}
     for statement in answer.statements:
         for c in statement.citations:
-            first.setdefault(c.n, c)
-            if (c.start, c.end) not in spans.setdefault(c.n, []):
-                spans[c.n].append((c.start, c.end))
+            by_span.setdefault(c.n, {}).setdefault((c.start, c.end), c)
     hits_by_chunk = {h.chunk.id: h for h in answer.hits}
     citations = []
-    for n in sorted(first):
-        c = first[n]
+    for n in sorted(by_span):
+        ordered = sorted(by_span[n])
+        # "page" and "ocr" are those of the first span, the one "start" and "end" give: the page it is on.
+        c = by_span[n][ordered[0]]
         hit = hits_by_chunk.get(c.chunk_id)
         text = hit.chunk.text if hit else ""
-        ordered = sorted(spans[n])
         citations.append(
             {
                 "n": n,

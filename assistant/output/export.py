@@ -115,7 +115,7 @@ def footnoted(turns: Sequence[Turn]) -> tuple[list[NotedTurn], list[Footnote]]:
         # dict.fromkeys: several passages of one document are named once.
         related = tuple(
             dict.fromkeys(
-                _related_ref(h.chunk.title or h.chunk.source, h.chunk.page, h.chunk.ocr)
+                _related_ref(h.chunk.title or h.chunk.source, h.chunk.page, h.chunk.ocr, h.chunk.last_page)
                 for h in answer.hits[:RELATED_LISTED]
             )
         )
@@ -271,6 +271,6 @@ def add_footnotes_part(document: DocxDocument, notes: Sequence[tuple[int, str]])
         settings.append(footnote_pr)
 
 
-def _related_ref(title: str, page: int | None, ocr: bool) -> str:
-    """Return "Title, p. 3" (or "p. 3 (OCR)") naming a related passage."""
-    return ", ".join(p for p in (clean_text(title), page_label(page, ocr)) if p)
+def _related_ref(title: str, page: int | None, ocr: bool, last: int | None) -> str:
+    """Return "Title, p. 3" (or "p. 3 (OCR)", "pp. 3–4" across a page break) naming a related passage."""
+    return ", ".join(p for p in (clean_text(title), page_label(page, ocr, last)) if p)

@@ -51,8 +51,9 @@ class PageView:
 def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> PageView:
     """Return the first of `pages` that holds `quote` best, rendered, with the quote's boxes.
 
-    A chunk starts on one page and may end on the next: both are searched, in their text layers first.
-    When neither holds the quote (a scan, or a text layer so poor that the indexed text came from OCR),
+    A quote starts on the first of `pages` and may run onto the next (ui/sources.quote_pages): they are
+    searched in order, in their text layers first, and the first that holds the whole quote wins.
+    When none holds the quote (a scan, or a text layer so poor that the indexed text came from OCR),
     the pages' own words are read with Tesseract, where it is installed.
     """
     if not pages:
@@ -66,7 +67,7 @@ def page_view(pdf: Path, pages: Sequence[int], quote: str, cache_dir: Path) -> P
         except PageViewError:
             if page == pages[0]:
                 raise
-            break  # the chunk's page was the last one
+            break  # the page the quote starts on was the last one
         has_text = _letters(glyphs) >= MIN_TEXT_LETTERS
         boxes, matched = quote_boxes(glyphs, quote) if has_text else ((), 0)
         view = PageView(Path(), page, count, boxes, "text layer" if has_text else "", aspect)

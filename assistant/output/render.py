@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from assistant.output.text import clip, page_label
+from assistant.output.text import clip, page_label, page_numbers
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement, Turn
 
 # A citation link's href names the conversation turn and what it points to: "#src-<turn>-c<n>" for
@@ -159,16 +159,16 @@ def abstention_html(answer: Answer, turn: int, limit: int = RELATED_SHOWN) -> st
 
 def _related_item(hit: Hit, turn: int) -> str:
     chunk = hit.chunk
-    label = _short_ref(chunk.title, chunk.page, chunk.ocr)
+    label = _short_ref(chunk.title, chunk.page, chunk.ocr, chunk.last_page)  # a passage: all its pages
     snippet = " ".join(chunk.text.split())
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     return f'<li>{cite_link(turn, "h", hit.rank, label)}<br><span class="snippet">{html.escape(snippet)}</span></li>'
 
 
-def _short_ref(title: str, page: int | None, ocr: bool = False) -> str:
+def _short_ref(title: str, page: int | None, ocr: bool = False, last: int | None = None) -> str:
     title = title or "Untitled document"
-    return f"{title}, {page_label(page, ocr)}" if page else title
+    return f"{title}, {page_label(page, ocr, last)}" if page else title
 
 
 # ---------------------------------------------------------------- source panel
@@ -197,12 +197,12 @@ def source_html(
     turns: Sequence[Turn],
     ref: SourceRef | None,
     link_for: Callable[[Chunk], str | None],
-    page_for: Callable[[Chunk, str], str] | None = None,
+    page_for: Callable[[Chunk, int, int], str] | None = None,
 ) -> str:
     """Return the source panel for the passage `ref` points to in the conversation `turns`.
 
-    `page_for(chunk, quote)` returns the HTML of the page the quote stands on ("" for none): the panel
-    shows it under the passage's text.
+    `page_for(chunk, start, end)` returns the HTML of the page that `chunk.text[start:end]` stands on ("" for
+    none): the panel shows it under the passage's text.
     """
     if ref is None or not 0 <= ref.turn < len(turns):
         return source_placeholder_html()
@@ -212,8 +212,8 @@ def source_html(
     span = (citation.start, citation.end) if citation else None
     kicker = f"Citation [{ref.num}]" if citation else f"Related passage {ref.num}"
     # A citation's page shows its quoted span; a related passage's page, the whole passage.
-    quote = chunk.text[span[0] : span[1]] if span and span[0] < span[1] else chunk.text
-    page = page_for(chunk, quote) if page_for else ""
+    shown = span if span and span[0] < span[1] else (0, len(chunk.text))
+    page = page_for(chunk, *shown) if page_for else ""
     return passage_html(chunk, span, link_for(chunk), kicker, page)
 
 
@@ -230,12 +230,21 @@ def highlight(text: str, span: tuple[int, int] | None) -> str:
 def passage_html(
     chunk: Chunk, span: tuple[int, int] | None, link: str | None, kicker: str = "Source", page: str = ""
 ) -> str:
-    """Return a passage card: metadata, the text with the supporting span highlighted, a link, the page (HTML)."""
+    """Return a passage card: metadata, the text with the supporting span highlighted, a link, the page (HTML).
+
+    The page named is the one the supporting span starts on, as its citation says; without a span, every
+    page the passage lies on ("8–9").
+    """
+    if span is not None:
+        quoted = chunk.page_of(span[0])
+        pages = page_numbers(quoted, chunk.ocr_on(quoted))
+    else:
+        pages = page_numbers(chunk.page, chunk.ocr, chunk.last_page)
     meta = []
     for label, value in (
         ("Organisation", chunk.organisation),
         ("Date", format_date(chunk.date)),
-        ("Page", (f"{chunk.page} (OCR)" if chunk.ocr else str(chunk.page)) if chunk.page else ""),
+        ("Page", pages),
         ("Section", chunk.section),
     ):
         if value:

@@ -5,11 +5,23 @@ from __future__ import annotations
 from assistant.types import Answer
 
 
-def page_label(page: int | None, ocr: bool = False) -> str:
-    """Return "p. 3", or "p. 3 (OCR)" when the page's text was read by OCR; "" without a page."""
+def page_numbers(page: int | None, ocr: bool = False, last: int | None = None) -> str:
+    """Return "3", "3–4" when `last` is a later page, with " (OCR)" when the text was read by OCR; "" without a page."""
     if not page:
         return ""
-    return f"p. {page} (OCR)" if ocr else f"p. {page}"
+    numbers = f"{page}–{last}" if last and last > page else str(page)
+    return f"{numbers} (OCR)" if ocr else numbers
+
+
+def page_label(page: int | None, ocr: bool = False, last: int | None = None) -> str:
+    """Return "p. 3", "pp. 3–4" when `last` is a later page, "p. 3 (OCR)" when read by OCR; "" without a page.
+
+    A citation names one page, the one its quote is on; a passage shown whole names every page it spans.
+    """
+    numbers = page_numbers(page, ocr, last)
+    if not numbers:
+        return ""
+    return f"pp. {numbers}" if last and page and last > page else f"p. {numbers}"
 
 
 def render_text(answer: Answer) -> str:

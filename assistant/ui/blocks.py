@@ -111,7 +111,7 @@ class Callbacks:
             turns,
             ref,
             lambda chunk: source_link(chunk, self.settings.corpus_dir),
-            lambda chunk, quote: page_panel(chunk, quote, self.settings),
+            lambda chunk, start, end: page_panel(chunk, start, end, self.settings),
         )
 
     @staticmethod

@@ -36,14 +36,24 @@ def page_images_dir(settings: Settings) -> Path:
     return settings.index_dir.resolve() / "page-images"
 
 
-def page_panel(chunk: Chunk, quote: str, settings: Settings) -> str:
-    """Return the HTML of the PDF page that `quote` of `chunk` stands on, highlighted; "" for other sources."""
+def quote_pages(chunk: Chunk, start: int, end: int) -> list[int]:
+    """Return the pages to search for `chunk.text[start:end]`, the one it starts on first; [] when unpaged."""
+    first, last = chunk.page_of(start), chunk.page_of(max(start, end - 1))
+    if first is None or last is None:
+        return []
+    # A chunk from an index built before chunks kept their page breaks (chunker 1) has none, though it may
+    # run onto the next page: that page is searched too, after the one the citation names.
+    return list(range(first, last + (1 if chunk.page_starts else 2)))
+
+
+def page_panel(chunk: Chunk, start: int, end: int, settings: Settings) -> str:
+    """Return the HTML of the PDF page that `chunk.text[start:end]` stands on, highlighted; "" for other sources."""
     path = corpus_file(chunk, settings.corpus_dir)
-    if path is None or path.suffix.lower() != ".pdf" or not chunk.page:
+    pages = quote_pages(chunk, start, end)
+    if path is None or path.suffix.lower() != ".pdf" or not pages:
         return ""
     try:
-        # The chunk starts on its page and may run onto the next one.
-        view = page_view(path, [chunk.page, chunk.page + 1], quote, page_images_dir(settings))
+        view = page_view(path, pages, chunk.text[start:end], page_images_dir(settings))
     except PageViewError as exc:
         return page_note_html(str(exc))
     return page_html(file_url(view.image), view.page, view.pages, view.boxes, view.text_from, view.aspect)
