@@ -88,9 +88,9 @@ def write_borderless_table_pdf(
     """Write a PDF of `intro_pages`, then a page with `caption` and a table drawn without any rule.
 
     `header` holds the header's lines (a label on two lines is split over two of them; "" leaves a cell
-    empty); each row's first cell is left-aligned, the others right-aligned in columns `widths` mm wide, as
-    statistical annexes print them. A header cell of the last line spans the columns to its right that the
-    line leaves None ("2019", None over "N", "%").
+    empty, and None after a cell widens it over that column, centred: "2019", None over "N", "%"). The
+    first cell of a line is left-aligned, the others right-aligned in columns `widths` mm wide, as
+    statistical annexes print them.
     """
     pdf = FPDF()
     pdf.set_auto_page_break(auto=False)
