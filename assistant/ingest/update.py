@@ -30,7 +30,9 @@ from assistant.types import Chunk, Document, Progress
 # 4: ruled tables in PDFs become header-keeping row lines in place of their flattened text, and a row line
 #    is one sentence; .docx, .xlsx and .csv files are read.
 # 5: PDF pages with no text layer, or one failing the quality test, are read by OCR (ingest/pdf.py, page_texts).
-LOADER_VERSION = 5
+# 6: borderless PDF tables become row lines too, read from word positions (ingest/pdf_borderless.py), and a
+#    table's flattened pieces next to its matched lines go with them.
+LOADER_VERSION = 6
 
 
 @dataclass
