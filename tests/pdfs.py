@@ -75,3 +75,45 @@ def write_scanned_pdf(
             pdf.text_mode = TextMode.FILL
     pdf.output(str(path))
     return path
+
+
+def write_borderless_table_pdf(
+    path: Path,
+    intro_pages: Sequence[str],
+    caption: str,
+    header: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+) -> Path:
+    """Write a PDF of `intro_pages`, then a page with `caption` and a table drawn without any rule.
+
+    `header` holds the header's lines (a label on two lines is split over two of them; "" leaves a cell
+    empty, and None after a cell widens it over that column, centred: "2019", None over "N", "%"). The
+    first cell of a line is left-aligned, the others right-aligned in columns `widths` mm wide, as
+    statistical annexes print them.
+    """
+    pdf = FPDF()
+    pdf.set_auto_page_break(auto=False)
+    for text in intro_pages:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, text)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, caption)
+    pdf.ln(3)
+    pdf.set_font("Helvetica", size=10)
+    for line in [*header, *rows]:
+        x = pdf.l_margin
+        y = pdf.get_y()
+        for index, value in enumerate(line):
+            if value is None:
+                continue
+            span = 1 + next((k for k, v in enumerate(line[index + 1 :]) if v is not None), len(line) - index - 1)
+            width = sum(widths[index : index + span])
+            align = "L" if index == 0 else ("C" if span > 1 else "R")
+            pdf.set_xy(sum(widths[:index]) + x, y)
+            pdf.cell(width, 5, value, align=align)
+        pdf.set_xy(x, y + 5)
+    pdf.output(str(path))
+    return path

@@ -51,7 +51,8 @@ def test_only_pages_with_numbers_and_drawn_rules_go_to_the_table_finder(tmp_path
     assert looks_tabular("Year Count\n2017 812 301\n2018 1,005 356\n2019 1,234 402")
     assert has_rules(b"0 0 100 20 re 0 20 100 20 re 100 0 50 20 re 100 20 50 20 re S")
     assert not has_rules(b"BT (1 2 3 4 re) Tj ET 10 10 500 700 re S")  # one frame, and a string that looks like ops
-    # A borderless table (text only, no rules) keeps its flattened lines: its columns cannot be told apart.
+    # A borderless table of two columns keeps its flattened lines: a row of fewer than three values does not
+    # send the page to the borderless reader (tests/test_borderless_tables.py), which a01's notes would pass.
     path = write_pdf(tmp_path / "plain.pdf", ["Year Apprehensions\n2017 812\n2018 1,005\n2019 1,234"])
     [doc] = load_file(path, "plain.pdf")
     assert "2019 1,234" in doc.text and "|" not in doc.text

@@ -1,9 +1,10 @@
-"""Tables in PDFs: pdfplumber finds ruled tables on pages that look tabular; their rows replace the flattened text.
+"""Tables in PDFs: ruled and borderless tables on pages that look tabular; their rows replace the flattened text.
 
-pdfplumber takes 0.07-0.35 s a page (bench/pdf_tables.py on shared/library), ten to a hundred times pypdf's
-text extraction, so it runs only on pages that pass two cheap tests: lines of numbers in pypdf's text, and
-both vertical and horizontal rules drawn in the page's content stream (pdfplumber's "lines" strategy finds
-no table without them).
+pdfplumber takes 0.07-0.37 s a page (bench/pdf_tables.py on shared/library), ten to a hundred times pypdf's
+text extraction, so it opens only pages that pass a cheap test of pypdf's text. A ruled table is looked for
+on pages with lines of numbers and both vertical and horizontal rules drawn in the page's content stream
+(pdfplumber's "lines" strategy finds no table without them); a borderless one from word positions on pages
+with rows of values (ingest/pdf_borderless.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import warnings
 from collections.abc import Sequence
 
+from assistant.ingest.pdf_borderless import PageTable, borderless_tables
+from assistant.ingest.pdf_words import looks_borderless, page_words
 from assistant.ingest.tables import clean_cell, table_lines
 
 # A page is worth pdfplumber's time when at least this many lines are mostly numbers ("2019 1,234 402").
@@ -72,23 +75,29 @@ def has_rules(content: bytes) -> bool:
 
 
 def with_table_rows(raw: bytes, reader: object, pages: Sequence[str]) -> list[str]:
-    """Return `pages` with each ruled table's rows as header-keeping lines, in place of its flattened text.
+    """Return `pages` with each table's rows as header-keeping lines, in place of its flattened text.
 
+    Ruled tables are read on pages with lines of numbers and drawn rules (pdfplumber's "lines" strategy);
+    borderless ones from word positions on pages with rows of values (ingest/pdf_borderless.py).
     A table's rows go where its first flattened line was (or at the page end when pypdf's lines do not
     match the cells); each row block is a paragraph of its own, so the rows are cited to their page.
     `reader` is the pypdf PdfReader of `raw`, whose pages' content streams are checked for rules.
     """
-    candidates = [i for i, text in enumerate(pages) if looks_tabular(text) and has_rules(_content(reader, i))]
+    ruled = {i for i, text in enumerate(pages) if looks_tabular(text) and has_rules(_content(reader, i))}
+    borderless = {i for i, text in enumerate(pages) if looks_borderless(text)}
     out = list(pages)
-    if not candidates:
+    if not ruled and not borderless:
         return out
     import pdfplumber
 
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
-            for i in candidates:
-                for rows in _page_tables(pdf.pages[i]):
-                    out[i] = _place_rows(out[i], rows)
+            for i in sorted(ruled | borderless):
+                tables = [_ruled_table(rows) for rows in _page_tables(pdf.pages[i])] if i in ruled else []
+                if not tables and i in borderless:
+                    tables = list(borderless_tables(page_words(pdf.pages[i])))
+                for table in tables:
+                    out[i] = _place(out[i], table)
     except Exception as exc:  # pypdf read the text already; a table finder's failure must not refuse the file
         warnings.warn(f"tables not read ({type(exc).__name__}: {str(exc)[:80]}); their text stays flat", stacklevel=2)
         return list(pages)
@@ -133,16 +142,35 @@ def _usable(rows: list[list[str]]) -> bool:
     return sum(1 for c in cells if not c) <= MAX_EMPTY_SHARE * len(cells)
 
 
-def _place_rows(page_text: str, rows: list[list[str]]) -> str:
-    """Return `page_text` with the lines that flatten `rows` removed and the row lines put in their place."""
-    block = "\n".join(table_lines(rows))
-    flattened = {tuple(" ".join(row).split()) for row in rows}
+def _ruled_table(rows: list[list[str]]) -> PageTable:
+    """Return a ruled table's row lines with the text that pypdf prints for it (each row's cells joined)."""
+    printed = tuple(" ".join(row) for row in rows)
+    tokens = frozenset(token for line in printed for token in line.split())
+    return PageTable(tuple(table_lines(rows)), printed, tokens)
+
+
+def _place(page_text: str, table: PageTable) -> str:
+    """Return `page_text` with the lines that flatten `table` removed and its row lines put in their place.
+
+    A line flattens the table when it prints one of its lines or rows; between the first and the last such
+    line, and right before or after them, a line made only of the table's words is a piece of it too (a
+    wrapped name, a footnote mark glued to a label in pypdf's text), and goes as well.
+    """
+    block = "\n".join(table.lines)
+    printed = {tuple(line.split()) for line in table.printed}
     lines = page_text.split("\n")
-    matched = [i for i, line in enumerate(lines) if line.strip() and tuple(line.split()) in flattened]
+    matched = [i for i, line in enumerate(lines) if line.strip() and tuple(line.split()) in printed]
     if not matched:
         return f"{page_text}\n\n{block}\n"
-    later = set(matched[1:])
-    kept = [line for i, line in enumerate(lines) if i not in later]
-    first = matched[0]
-    kept[first] = f"\n{block}\n"
+    first, last = matched[0], matched[-1]
+    while first > 0 and _piece(lines[first - 1], table):
+        first -= 1
+    while last + 1 < len(lines) and _piece(lines[last + 1], table):
+        last += 1
+    gone = set(matched) | {i for i in range(first, last + 1) if _piece(lines[i], table)}
+    kept = [f"\n{block}\n" if i == first else line for i, line in enumerate(lines) if i == first or i not in gone]
     return "\n".join(kept)
+
+
+def _piece(line: str, table: PageTable) -> bool:
+    return bool(line.strip()) and set(line.split()) <= table.tokens

@@ -31,7 +31,9 @@ from assistant.types import Chunk, Document, Progress
 #    is one sentence; .docx, .xlsx and .csv files are read.
 # 5: PDF pages with no text layer, or one failing the quality test, are read by OCR (ingest/pdf.py, page_texts).
 # (.odt files came without a bump: a new type changes no indexed file's text, and ingest finds them as new files.)
-LOADER_VERSION = 5
+# 6: borderless PDF tables become row lines too, read from word positions (ingest/pdf_borderless.py), and a
+#    table's flattened pieces next to its matched lines go with them.
+LOADER_VERSION = 6
 
 
 @dataclass
