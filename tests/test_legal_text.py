@@ -159,3 +159,22 @@ def test_a_several_part_question_is_not_refused_for_the_year_of_its_other_part(r
     # Asked alone, the year still rules the 1999 passage out.
     alone = answerer.answer("How many temporary protection visas were granted in 2000?", hits[:1])
     assert alone.abstained and "1999, not 2000" in alone.reason
+
+
+def test_a_sentence_holding_what_is_asked_outranks_a_topical_one_in_a_better_passage(retriever) -> None:  # type: ignore[no-untyped-def]
+    # The report's opening sentence repeats the question's words; the count asked for is in the next passage.
+    # With the answer type weighed as fitted on the seed set (0.42), the opening sentence ranked first.
+    first = (
+        "Amnesty International's findings and observations during its visit to Nauru confirm the organisation's "
+        "concerns about the health of the men held there."
+    )
+    second = "There are currently 56 beds in the Nauruan hospital and it relies on specialists from Australia."
+    hits = [_hit(first, "Nauru: offshore processing facility review", 1), _hit(second, "Nauru review", 2)]
+    question = analyse(
+        "How many beds did Nauru's hospital have when Amnesty International visited the offshore processing "
+        "facility in November 2012?"
+    )
+    stats = TermStats([first, second, "unrelated passage on fisheries", "another on ports and vessels"])
+    ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
+    best = next(c for c in ranked if c.quotable)
+    assert best.unit.text.startswith("There are currently 56 beds")
