@@ -13,6 +13,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from tests.pdfs import add_pages_and_caption
+
 FOOTNOTES_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
 <w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
@@ -234,13 +236,7 @@ def write_xlsx(path: Path, sheets: dict[str, Sequence[Sequence[object]]]) -> Pat
 def write_table_pdf(path: Path, intro_pages: Sequence[str], caption: str, rows: Sequence[Sequence[str]]) -> Path:
     """Write a PDF whose pages hold `intro_pages`, then a last page with `caption` and a ruled table of `rows`."""
     pdf = FPDF()
-    for text in intro_pages:
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=11)
-        pdf.multi_cell(0, 6, text)
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, caption)
+    add_pages_and_caption(pdf, intro_pages, caption)
     pdf.ln(4)
     with pdf.table() as table:
         for values in rows:
@@ -249,3 +245,22 @@ def write_table_pdf(path: Path, intro_pages: Sequence[str], caption: str, rows: 
                 row.cell(value)
     pdf.output(str(path))
     return path
+
+
+def assert_mangled_bytes_refused(good: bytes, path: Path, seed: int) -> None:
+    """Damage `good` (a valid office file) at random 60 times: each load refuses it in one line or reads text."""
+    from assistant.errors import LoadError
+    from assistant.ingest.loaders import load_file
+
+    rng = random.Random(seed)
+    for _ in range(60):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
+        try:
+            [doc] = load_file(path, path.name)
+        except LoadError as exc:
+            assert str(exc) and "\n" not in str(exc)
+        else:
+            assert doc.text.strip()

@@ -77,6 +77,17 @@ def write_scanned_pdf(
     return path
 
 
+def add_pages_and_caption(pdf: FPDF, intro_pages: Sequence[str], caption: str) -> None:
+    """Add a page for each of `intro_pages`, then a page opening with `caption` (a table's page)."""
+    for text in intro_pages:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, text)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, caption)
+
+
 def write_borderless_table_pdf(
     path: Path,
     intro_pages: Sequence[str],
@@ -94,13 +105,7 @@ def write_borderless_table_pdf(
     """
     pdf = FPDF()
     pdf.set_auto_page_break(auto=False)
-    for text in intro_pages:
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=11)
-        pdf.multi_cell(0, 6, text)
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, caption)
+    add_pages_and_caption(pdf, intro_pages, caption)
     pdf.ln(3)
     pdf.set_font("Helvetica", size=10)
     for line in [*header, *rows]:
