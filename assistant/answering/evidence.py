@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -271,7 +271,13 @@ def rank(
     dense = _dense(rows, hits, q, embeddings, seed)
     top_dense = float(dense.max()) if len(rows) else 0.0
     top_cover = max((row[2] for row in rows), default=0.0)
-    candidates = [_candidate(question, row, float(d), top_dense, top_cover) for row, d in zip(rows, dense, strict=True)]
+    # The ranking weighs only the types that name a thing asked for (a number, a date, a name): "a list" is
+    # any sentence with two commas, and its weight of 4 put a long enumeration above "the four pillars".
+    typed_only = replace(question, kinds=question.kinds - {"list"})
+    candidates = [
+        _candidate(question, row, float(d), top_dense, top_cover, has_answer_type(typed_only, row[1].text))
+        for row, d in zip(rows, dense, strict=True)
+    ]
     candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
     return candidates
 
@@ -349,7 +355,9 @@ def _dense(
     return dense
 
 
-def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_cover: float) -> Candidate:
+def _candidate(
+    question: Question, row: _Row, d: float, top_dense: float, top_cover: float, ranked_type: bool
+) -> Candidate:
     """Return the scored candidate of one row; `d` is its cosine, the tops are the question's best rows'."""
     i, unit, cover, context, typed, focused, named, why_not = row
     relevance = (
@@ -365,7 +373,7 @@ def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_co
         d,
         cover,
         context,
-        float(typed),
+        float(ranked_type),
         float(focused),
         named,
         1.0 / (1 + i),
