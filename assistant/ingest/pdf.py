@@ -4,6 +4,8 @@ rows, with page offsets."""
 from __future__ import annotations
 
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from assistant.errors import LoadError
@@ -94,6 +96,10 @@ class PageTexts:
     unread: tuple[int, ...] = ()  # pages with no text layer that OCR could not read (not installed, or failed)
 
 
+# Pages OCR'd at once: Tesseract is given one thread per page, so one page per core.
+OCR_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
 def page_texts(
     reader: object, raw: bytes, progress: Progress | None = None, ocr_command: str = "tesseract"
 ) -> PageTexts:
@@ -121,20 +127,28 @@ def page_texts(
         return PageTexts(tuple(texts), unread=blank)
     ocr_pages: list[int] = []
     unread: list[int] = []
+
+    def read(i: int) -> str:
+        image = ocr.render_page(pdf, i)  # under the PDFium lock; Tesseract runs outside it
+        return ocr.words_text(ocr.read_page(image, ocr_command, languages, layers[i].script))
+
     try:
-        for done, i in enumerate(weak, start=1):
-            if progress:
-                progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
-            try:
-                image = ocr.render_page(pdf, i)
-                reading = ocr.words_text(ocr.read_page(image, ocr_command, languages, layers[i].script))
-            except (LoadError, pypdfium2.PdfiumError):
-                if not layers[i].has_text:
-                    unread.append(i + 1)
-                continue
-            if prefer_ocr(text_quality(reading), layers[i]):
-                texts[i] = reading
-                ocr_pages.append(i + 1)
+        # Tesseract runs one thread per page (ocr._THREADS), so pages are read OCR_WORKERS at a time: one
+        # per core. The results are taken in page order, so the text and the progress read as before.
+        with ThreadPoolExecutor(max_workers=OCR_WORKERS) as pool:
+            readings = {i: pool.submit(read, i) for i in weak}
+            for done, i in enumerate(weak, start=1):
+                if progress:
+                    progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
+                try:
+                    reading = readings[i].result()
+                except (LoadError, pypdfium2.PdfiumError):
+                    if not layers[i].has_text:
+                        unread.append(i + 1)
+                    continue
+                if prefer_ocr(text_quality(reading), layers[i]):
+                    texts[i] = reading
+                    ocr_pages.append(i + 1)
     finally:
         with ocr.PDFIUM:
             pdf.close()
