@@ -250,8 +250,8 @@ def has_answer_type(question: Question, text: str) -> bool:
 
 
 # One unit of a hit with its lexical features: (hit index, unit, coverage, chunk coverage, answer type,
-# focus held, names found, mismatch).
-_Row = tuple[int, Unit, float, float, bool, bool, float, str]
+# answer type as the ranking weighs it, focus held, names found, mismatch).
+_Row = tuple[int, Unit, float, float, bool, bool, bool, float, str]
 
 
 def rank(
@@ -271,13 +271,7 @@ def rank(
     dense = _dense(rows, hits, q, embeddings, seed)
     top_dense = float(dense.max()) if len(rows) else 0.0
     top_cover = max((row[2] for row in rows), default=0.0)
-    # The ranking weighs only the types that name a thing asked for (a number, a date, a name): "a list" is
-    # any sentence with two commas, and its weight of 4 put a long enumeration above "the four pillars".
-    typed_only = replace(question, kinds=question.kinds - {"list"})
-    candidates = [
-        _candidate(question, row, float(d), top_dense, top_cover, has_answer_type(typed_only, row[1].text))
-        for row, d in zip(rows, dense, strict=True)
-    ]
+    candidates = [_candidate(question, row, float(d), top_dense, top_cover) for row, d in zip(rows, dense, strict=True)]
     candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
     return candidates
 
@@ -295,6 +289,9 @@ def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Ro
         return sum(weights[s] for s in holds(set(content_stems(text)))) / total
 
     focus_stems = set(content_stems(" ".join(question.focus)))
+    # The ranking weighs only the types that name a thing asked for (a number, a date, a name): "a list" is
+    # any sentence with two commas, and its weight of 4 put a long enumeration above "the four pillars".
+    typed_only = replace(question, kinds=question.kinds - {"list"}) if "list" in question.kinds else None
     name_weights = {n: max((stats.idf(s) for s in content_stems(n)), default=1.0) for n in question.names}
     name_total = sum(name_weights.values())
 
@@ -313,13 +310,15 @@ def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Ro
                 continue
             seen.add(key)
             stems = set(content_stems(unit.text))
+            typed = has_answer_type(question, unit.text)
             rows.append(
                 (
                     i,
                     unit,
                     sum(weights[s] for s in holds(stems)) / total,
                     chunk_cover,
-                    has_answer_type(question, unit.text),
+                    typed,
+                    typed if typed_only is None else has_answer_type(typed_only, unit.text),
                     focus_stems <= stems,
                     names_found,
                     why_not,
@@ -355,11 +354,9 @@ def _dense(
     return dense
 
 
-def _candidate(
-    question: Question, row: _Row, d: float, top_dense: float, top_cover: float, ranked_type: bool
-) -> Candidate:
+def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_cover: float) -> Candidate:
     """Return the scored candidate of one row; `d` is its cosine, the tops are the question's best rows'."""
-    i, unit, cover, context, typed, focused, named, why_not = row
+    i, unit, cover, context, typed, ranked_type, focused, named, why_not = row
     relevance = (
         W_DENSE * d
         + W_COVERAGE * cover
