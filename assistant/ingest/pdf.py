@@ -132,24 +132,27 @@ def page_texts(
         image = ocr.render_page(pdf, i)  # under the PDFium lock; Tesseract runs outside it
         return ocr.words_text(ocr.read_page(image, ocr_command, languages, layers[i].script))
 
+    # Tesseract runs one thread per page (ocr._THREADS), so pages are read OCR_WORKERS at a time: one per
+    # core. The results are taken in page order, so the text and the progress read as before.
+    pool = ThreadPoolExecutor(max_workers=OCR_WORKERS)
     try:
-        # Tesseract runs one thread per page (ocr._THREADS), so pages are read OCR_WORKERS at a time: one
-        # per core. The results are taken in page order, so the text and the progress read as before.
-        with ThreadPoolExecutor(max_workers=OCR_WORKERS) as pool:
-            readings = {i: pool.submit(read, i) for i in weak}
-            for done, i in enumerate(weak, start=1):
-                if progress:
-                    progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
-                try:
-                    reading = readings[i].result()
-                except (LoadError, pypdfium2.PdfiumError):
-                    if not layers[i].has_text:
-                        unread.append(i + 1)
-                    continue
-                if prefer_ocr(text_quality(reading), layers[i]):
-                    texts[i] = reading
-                    ocr_pages.append(i + 1)
+        readings = {i: pool.submit(read, i) for i in weak}
+        for done, i in enumerate(weak, start=1):
+            if progress:
+                progress(done, len(weak), f"OCR page {i + 1}/{len(texts)}")
+            try:
+                reading = readings[i].result()
+            except (LoadError, pypdfium2.PdfiumError):
+                if not layers[i].has_text:
+                    unread.append(i + 1)
+                continue
+            if prefer_ocr(text_quality(reading), layers[i]):
+                texts[i] = reading
+                ocr_pages.append(i + 1)
     finally:
+        # On an error (or an interrupted ingest) the pages not yet started are dropped, not read to no end;
+        # the ones running finish before the document they render from is closed.
+        pool.shutdown(wait=True, cancel_futures=True)
         with ocr.PDFIUM:
             pdf.close()
     return PageTexts(tuple(texts), tuple(ocr_pages), tuple(unread))
