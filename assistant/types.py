@@ -136,18 +136,25 @@ Turn = tuple[str, Answer]
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Restrict retrieval to some documents; an empty set means no restriction on that field."""
+    """Restrict retrieval to some documents; an empty set means no restriction on that field.
+
+    `hidden` is the access filter: the sources the asking user may not read (documents restricted to groups
+    the user is not in). It is applied inside the store's search, like the others, so a hidden document's
+    passages are never candidates, never ranked and never counted.
+    """
 
     sources: frozenset[str] = frozenset()
     organisations: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.organisations or self.years)
+        return bool(self.sources or self.organisations or self.years or self.hidden)
 
     def accepts(self, chunk: Chunk) -> bool:
         return (
-            (not self.sources or chunk.source in self.sources)
+            chunk.source not in self.hidden
+            and (not self.sources or chunk.source in self.sources)
             and (not self.organisations or chunk.organisation in self.organisations)
             and (not self.years or chunk.year in self.years)
         )

@@ -22,6 +22,7 @@ RANKS: Mapping[str, int] = {
     "errors": 0,
     "types": 0,
     "config": 1,
+    "accounts": 1,  # users, roles, sessions, conversations: stored records, no stage below the foundation
     "embedding": 2,
     "index": 3,
     "ingest": 4,

@@ -130,6 +130,8 @@ class FaissStore:
         ):
             if wanted:
                 passed &= column.isin(wanted)
+        if filters.hidden:
+            passed &= ~self._sources.isin(filters.hidden)
         return passed
 
     def allowed(self, filters: Filters | None) -> np.ndarray | None:

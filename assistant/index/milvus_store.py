@@ -230,6 +230,8 @@ def filter_expression(filters: Filters | None) -> str:
         return ""
     fields = {"source": filters.sources, "organisation": filters.organisations, "year": filters.years}
     parts = [f"{name} in {_list(sorted(values))}" for name, values in fields.items() if values]
+    if filters.hidden:
+        parts.append(f"source not in {_list(sorted(filters.hidden))}")
     return " and ".join(parts)
 
 
