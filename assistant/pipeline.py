@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
+from assistant.accounts.roles import LOCAL_USER, User
 from assistant.answering.abstention import not_in_documents
 from assistant.answering.followup import History, standalone
 from assistant.answering.verify import verify
@@ -17,13 +18,19 @@ from assistant.embedding.embedder import load_embedder
 from assistant.embedding.service import EmbeddingService
 from assistant.errors import ConfigError, QueryError
 from assistant.index.generations import current_generation
-from assistant.retrieval.retrieve import Retriever
+from assistant.retrieval.access import AccessMap
+from assistant.retrieval.retrieve import Retrieval, Retriever
 from assistant.types import Answer, Chunk, Filters, Hit
 
 if TYPE_CHECKING:
     from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.answering.generative import GenerativeAnswerer
     from assistant.embedding.scorer import AnswerScorer
+
+
+# Distinct sets of hidden documents whose term statistics are kept; one per combination of groups in use. Each
+# costs about as much memory as the index's vocabulary, and building one takes ~1 s on the library's 9k passages.
+MAX_ACCESS_VIEWS = 16
 
 
 class Answerer(Protocol):
@@ -55,7 +62,10 @@ class Assistant:
         self._reload_lock = threading.Lock()
         self._index: object = None  # the index the two fields below describe
         self._following: dict[str, Chunk] = {}  # chunk id -> the next chunk of its document
-        self._extractive: ExtractiveAnswerer | None = None  # built on first use: it holds the index's term statistics
+        # Built on first use, one per set of hidden sources: each holds the term statistics of what its users may
+        # read, so that nothing a user may not read weighs on their answers.
+        self._extractive: dict[frozenset[str], ExtractiveAnswerer] = {}
+        self.access = AccessMap(settings.corpus_dir)
         self._generative: GenerativeAnswerer | None = None
 
     @classmethod
@@ -93,10 +103,12 @@ class Assistant:
         history: History = (),
         answerer: str | None = None,
         k: int | None = None,
+        user: User = LOCAL_USER,
     ) -> Answer:
         """Return the answer to `question`, every statement cited and checked, or an abstention.
 
-        `history` holds the conversation's earlier questions, oldest first, for rewriting a follow-up.
+        `history` holds the conversation's earlier questions, oldest first, for rewriting a follow-up. Only
+        documents `user` may read are searched (the local user of an app without accounts reads them all).
         """
         question = check_question(question, self.settings.max_question_chars)
         which = answerer or self.settings.answerer
@@ -104,12 +116,16 @@ class Assistant:
             raise ConfigError(f"Unknown answerer {which!r}: use {' or '.join(ANSWERERS)}.")
         started = time.perf_counter()
         retriever = self.current_retriever()
+        hidden = self.access.hidden(retriever.index.manifest, user)
+        filters = replace(filters or Filters(), hidden=(filters or Filters()).hidden | hidden)
         rewritten = standalone(question, history, self.embeddings.similarity) if history else question
         found = retriever.search(rewritten, k=max(k or self.settings.top_k, 10), mode=mode, filters=filters)
         timings = {"retrieve": 0.0, "rerank": 0.0, **found.timings_ms}
         hits = _with_continuations(found.hits, self._following_for(retriever))
         answer_started = time.perf_counter()
-        chosen: Answerer = self._generative_answerer() if which == "generative" else self._extractive_for(retriever)
+        chosen: Answerer = (
+            self._generative_answerer() if which == "generative" else self._extractive_for(retriever, hidden)
+        )
         answer = chosen.answer(rewritten, hits)
         statements = verify(answer.statements, answer.hits, self.embeddings, self.scorer())
         abstained = answer.abstained or not any(s.support == "verified" for s in statements)
@@ -130,31 +146,60 @@ class Assistant:
             standalone_question=rewritten if history else "",
         )
 
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+        filters: Filters | None = None,
+        user: User = LOCAL_USER,
+    ) -> Retrieval:
+        """Return the passages retrieved for `query` among the documents `user` may read."""
+        query = check_question(query, self.settings.max_question_chars)
+        retriever = self.current_retriever()
+        hidden = self.access.hidden(retriever.index.manifest, user)
+        filters = replace(filters or Filters(), hidden=(filters or Filters()).hidden | hidden)
+        return retriever.search(query, k=k, mode=mode, filters=filters)
+
+    def restricted(self) -> dict[str, frozenset[str]]:
+        """Return the groups of each indexed source restricted to some (the Documents tab offers them to admins)."""
+        return self.access.restricted(self.current_retriever().index.manifest)
+
+    def documents(self, user: User = LOCAL_USER) -> list[dict[str, object]]:
+        """Return the records of the indexed documents `user` may read (as `Manifest.documents`)."""
+        manifest = self.current_retriever().index.manifest
+        hidden = self.access.hidden(manifest, user)
+        return [doc for doc in manifest.documents() if doc["source"] not in hidden]
+
     def _following_for(self, retriever: Retriever) -> dict[str, Chunk]:
         """Return, for the retriever's index, each chunk's next chunk in its document (computed once per index)."""
         with self._lock:
             if self._index is not retriever.index:
                 self._following = _following_chunks(retriever.index.store.chunks)
-                self._extractive = None
+                self._extractive = {}
                 self._index = retriever.index
             return self._following
 
-    def extractive(self) -> ExtractiveAnswerer:
-        """Return the extractive answerer of the current index (the evaluation ranks sentences with it)."""
-        return self._extractive_for(self.current_retriever())
+    def extractive(self, user: User = LOCAL_USER) -> ExtractiveAnswerer:
+        """Return the extractive answerer of the current index as `user` sees it (for ranking given passages)."""
+        retriever = self.current_retriever()
+        return self._extractive_for(retriever, self.access.hidden(retriever.index.manifest, user))
 
-    def _extractive_for(self, retriever: Retriever) -> ExtractiveAnswerer:
+    def _extractive_for(self, retriever: Retriever, hidden: frozenset[str]) -> ExtractiveAnswerer:
         from assistant.answering.evidence import TermStats
         from assistant.answering.extractive import ExtractiveAnswerer
 
-        self._following_for(retriever)  # resets the answerer when the index changed
+        self._following_for(retriever)  # resets the answerers when the index changed
         with self._lock:
-            if self._extractive is None:
-                stats = TermStats(c.text for c in retriever.index.store.chunks)
-                self._extractive = ExtractiveAnswerer(
-                    self.embeddings, stats, retriever.indexed_sentences(), self.scorer()
-                )
-            return self._extractive
+            answerer = self._extractive.get(hidden)
+            if answerer is None:
+                if len(self._extractive) >= MAX_ACCESS_VIEWS:
+                    self._extractive.pop(next(iter(self._extractive)))  # the oldest view; rebuilt when needed
+                stats = TermStats(c.text for c in retriever.index.store.chunks if c.source not in hidden)
+                answerer = ExtractiveAnswerer(self.embeddings, stats, retriever.indexed_sentences(), self.scorer())
+                self._extractive[hidden] = answerer
+            return answerer
 
     def scorer(self) -> AnswerScorer | None:
         """Return the learned answer scorer, or None when the settings switch it off."""

@@ -290,7 +290,8 @@ def test_tab_builds_inside_blocks(seed_settings: Settings, assistant) -> None:  
     with gr.Blocks():
         tab = build_brief_tab(seed_settings, assistant)
     assert isinstance(tab, BriefTab) and isinstance(tab.note, gr.HTML)
-    assert tab.documents.choices and not tab.download_docx.interactive
+    # The filters are filled per user when the page loads: the page itself names no document.
+    assert not tab.documents.choices and not tab.download_docx.interactive
 
 
 def test_generator_words_the_sub_questions_and_templates_fill_the_gaps() -> None:

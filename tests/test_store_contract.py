@@ -100,6 +100,8 @@ def test_both_stores_rank_alike_in_every_mode(built: Callable[[str], Settings]) 
         Filters(years=frozenset({"2017"})),
         Filters(organisations=frozenset({"Eastern Partnership Panel on Migration and Asylum"})),
         Filters(organisations=frozenset({"IOM"}), years=frozenset({"2017"})),
+        Filters(hidden=frozenset({ATHENS})),  # the access filter: a document the asker may not read
+        Filters(years=frozenset({"2017"}), hidden=frozenset({ATHENS, KYIV_NOTE})),
     ],
 )
 def test_filters_apply_inside_the_search(built: Callable[[str], Settings], kind: str, filters: Filters) -> None:

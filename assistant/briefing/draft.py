@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from assistant.accounts.roles import LOCAL_USER, User
 from assistant.briefing.sections import fit_to_heading
 from assistant.errors import QueryError
 from assistant.types import Answer, Chunk, Citation, Filters, Progress, Statement
@@ -165,12 +166,14 @@ def draft_brief(
     answerer: str | None = None,
     progress: Progress | None = None,
     fit_headings: bool = True,
+    user: User = LOCAL_USER,
 ) -> BriefingNote:
     """Return a briefing note on `topic`: each planned sub-question answered from the documents.
 
     The best passage for a topic tends to win every sub-question, so a sub-question whose answer only
     repeats points made above is asked once more of the documents the note does not cite yet. With
-    `fit_headings`, a section keeps only what fits its heading (briefing/sections.py).
+    `fit_headings`, a section keeps only what fits its heading (briefing/sections.py). Only documents `user`
+    may read are searched.
     """
     settings = assistant.settings
     which = answerer or settings.answerer
@@ -191,10 +194,10 @@ def draft_brief(
             progress(i, len(subs), sub.heading)
 
         def section_answer(within: Filters, sub: SubQuestion = sub) -> Answer:
-            answer = assistant.ask(sub.question, mode=mode, filters=within, answerer=answerer)
+            answer = assistant.ask(sub.question, mode=mode, filters=within, answerer=answerer, user=user)
             if not fit_headings:
                 return answer
-            return fit_to_heading(assistant, sub.heading, sub.question, answer, fallback=extractive)
+            return fit_to_heading(assistant, sub.heading, sub.question, answer, fallback=extractive, user=user)
 
         gap = builder.add(sub, section_answer(filters))
         elsewhere = _uncited(assistant, builder, filters) if gap and gap.reason == REPEATS else None
@@ -214,7 +217,7 @@ def _uncited(assistant: Assistant, builder: NoteBuilder, filters: Filters) -> Fi
     """Return `filters` narrowed to the documents the note does not cite yet, or None if there are none."""
     indexed = filters.sources or {c.source for c in assistant.retriever.index.store.chunks}
     others = frozenset(indexed) - {doc.source for doc in builder.sources()}
-    return Filters(others, filters.organisations, filters.years) if others else None
+    return replace(filters, sources=others) if others else None
 
 
 def assemble(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from assistant.accounts.roles import LOCAL_USER, User
 from assistant.answering.extractive import ABSTAIN_BELOW
 from assistant.answering.quotes import spans, statements
 from assistant.answering.terms import has_money, names, quantities
@@ -80,7 +81,13 @@ def fits(heading: str, text: str) -> bool:
 
 
 def fit_to_heading(
-    assistant: Assistant, heading: str, question: str, answer: Answer, *, fallback: bool = True
+    assistant: Assistant,
+    heading: str,
+    question: str,
+    answer: Answer,
+    *,
+    fallback: bool = True,
+    user: User = LOCAL_USER,
 ) -> Answer:
     """Return `answer` keeping the statements that fit `heading`; when none does and `fallback` is set, the
     best-ranked sentences of its passages that fit, verified like any answer's. An answer nothing fits is
@@ -91,21 +98,21 @@ def fit_to_heading(
             return replace(answer, statements=kept)
     elif not fallback:
         return answer
-    chosen = _fitting(assistant, heading, question, answer) if fallback else ()
+    chosen = _fitting(assistant, heading, question, answer, user) if fallback else ()
     if not chosen:
         return replace(answer, statements=(), abstained=True, reason=f"No passage found says this: {heading}.")
     return replace(answer, statements=chosen, abstained=False, reason="")
 
 
-def _fitting(assistant: Assistant, heading: str, question: str, answer: Answer) -> tuple[Statement, ...]:
+def _fitting(assistant: Assistant, heading: str, question: str, answer: Answer, user: User) -> tuple[Statement, ...]:
     """Return the verified statements quoting the best sentences of the answer's passages that fit `heading`."""
     hits = answer.hits
     if not hits:
         return ()
-    found = assistant.extractive().assess(question, hits)
-    pool = [
-        c for c in found.ranked if c.quotable and c.relevance >= ABSTAIN_BELOW and fits(heading, c.unit.text)
-    ][:FALLBACK_STATEMENTS]
+    found = assistant.extractive(user).assess(question, hits)
+    pool = [c for c in found.ranked if c.quotable and c.relevance >= ABSTAIN_BELOW and fits(heading, c.unit.text)][
+        :FALLBACK_STATEMENTS
+    ]
     if not pool:
         return ()
     quoted: Sequence[Statement] = statements(spans(pool, False, hits), hits)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.accounts.roles import LOCAL_USER, User
 from assistant.errors import AssistantError
 from assistant.evaluation.evalset import EvalItem, load_dataset
 from assistant.evaluation.labelled import eval_labelled
@@ -36,6 +37,7 @@ def run_rows(
     progress: Progress | None = None,
     done_before: int = 0,
     total: int | None = None,
+    user: User = LOCAL_USER,
 ) -> list[dict[str, Any]]:
     """Return one result row per item: `id`, the `ask --json` fields and the item's gold fields."""
     total = total or len(items)
@@ -43,7 +45,10 @@ def run_rows(
     rows = []
     for i, item in enumerate(items, start=1):
         try:
-            row = {"id": item.id, **answer_to_json(assistant.ask(item.question, mode=mode, answerer=answerer))}
+            row = {
+                "id": item.id,
+                **answer_to_json(assistant.ask(item.question, mode=mode, answerer=answerer, user=user)),
+            }
         except AssistantError as exc:
             # One bad question (too long, say) must not lose the run; the row fails and says why.
             row = _error_row(item, str(exc))
@@ -79,10 +84,12 @@ def evaluate(
     limit: int | None = None,
     progress: Progress | None = None,
     labelled: Path | None = None,
+    user: User = LOCAL_USER,
 ) -> EvalRun:
     """Run `dataset` (and the bm25/dense baselines) through `assistant`; write the run folder.
 
-    `labelled` is a folder of labelled sets (support, selection, briefing) to score as well.
+    `labelled` is a folder of labelled sets (support, selection, briefing) to score as well. Questions are
+    answered from the documents `user` may read (the Eval tab runs as its evaluator).
     """
     items = load_dataset(dataset, limit)
     settings = assistant.settings
@@ -93,13 +100,20 @@ def evaluate(
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
-    rows = run_rows(assistant, items, mode=mode, answerer=answerer, progress=progress, total=total)
+    rows = run_rows(assistant, items, mode=mode, answerer=answerer, progress=progress, total=total, user=user)
     main = RunResult(mode, rows, metrics_by_split(rows, items))
     extra = []
     for i, baseline in enumerate(baseline_modes, start=1):
         done = i * len(items)
         b_rows = run_rows(
-            assistant, items, mode=baseline, answerer=answerer, progress=progress, done_before=done, total=total
+            assistant,
+            items,
+            mode=baseline,
+            answerer=answerer,
+            progress=progress,
+            done_before=done,
+            total=total,
+            user=user,
         )
         extra.append(RunResult(baseline, b_rows, metrics_by_split(b_rows, items)))
 

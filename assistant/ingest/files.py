@@ -65,6 +65,9 @@ def is_within(path: Path, folder: Path) -> bool:
 def file_hash(path: Path, entry: CatalogEntry | None) -> str:
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256")
-    # A catalog edit (a corrected title) must refresh the chunks' metadata too.
-    digest.update(repr(asdict(entry) if entry else None).encode())
+    # A catalog edit (a corrected title, other groups) must refresh the chunks' metadata and the manifest too.
+    fields = asdict(entry) if entry else None
+    if fields is not None and not fields["groups"]:
+        del fields["groups"]  # entries without groups hash as they did before groups existed: no re-indexing
+    digest.update(repr(fields).encode())
     return digest.hexdigest()

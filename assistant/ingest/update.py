@@ -244,6 +244,8 @@ def _read_changed(
             continue
         new_chunks.extend(chunks)
         files_meta[source] = {"sha256": digest, "documents": [_document_entry(d, chunks) for d in documents]}
+        if entry is not None and entry.groups:
+            files_meta[source]["groups"] = list(entry.groups)
         (report.updated if previous else report.added).append(source)
         unread = sorted({p for d in documents for p in d.unread_pages})
         if unread:

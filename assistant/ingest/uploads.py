@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.ingest.catalog import check_groups, load_catalog, set_upload_groups
 from assistant.ingest.update import IngestReport, ingest
 from assistant.types import Progress
 
@@ -68,18 +69,20 @@ def check_upload(path: Path, name: str, max_mb: int) -> None:
         raise UploadError(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb} MB limit; split or compress it.")
 
 
-def store_upload(path: Path, name: str, settings: Settings) -> Path:
+def store_upload(path: Path, name: str, settings: Settings, groups: tuple[str, ...] = ()) -> Path:
     """Copy the checked upload into corpus/uploads/ and return where it now is.
 
-    A file with the same content that is already there is reused; a different file with the same name
-    gets a numbered name. The copy appears under its final name in one step (a hidden temp file hard-
-    linked into place), so an ingest running at the same time never reads half a file.
+    A file with the same content and the same readers (`groups`) that is already there is reused; one
+    readable by others is not (re-uploading a restricted file must not open it to everyone, nor the
+    reverse); a different file with the same name gets a numbered name. The copy appears under its final
+    name in one step (a hidden temp file hard-linked into place), so an ingest running at the same time
+    never reads half a file.
     """
     check_upload(path, name, settings.max_upload_mb)
     folder = (settings.corpus_dir / UPLOAD_SUBDIR).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     same = _same_content(path, folder)
-    if same is not None:
+    if same is not None and _groups_of(same, settings.corpus_dir) == groups:
         return same
     safe = safe_filename(name)
     stem, suffix = Path(safe).stem, Path(safe).suffix
@@ -105,16 +108,23 @@ def add_uploads(
     settings: Settings,
     progress: Progress | None = None,
     ingest_fn: Callable[..., IngestReport] = ingest,
+    groups: tuple[str, ...] = (),
 ) -> UploadResult:
     """Store each (path, name as uploaded) that passes the checks, then index them in one atomic update.
 
-    Files the loaders cannot read are removed again and reported with the loader's reason.
+    With `groups`, only users of one of them (and admins) may read the files: that is recorded in the
+    uploads' catalog before they are indexed, so no index ever holds them unrestricted. Files the loaders
+    cannot read are removed again and reported with the loader's reason.
     """
     result = UploadResult()
+    groups = check_groups(list(groups), "upload")
+    corpus = settings.corpus_dir.resolve()
     stored: dict[Path, str] = {}
     for path, name in files:
         try:
-            stored[store_upload(Path(path), name, settings)] = name
+            target = store_upload(Path(path), name, settings, groups)
+            set_upload_groups(settings.corpus_dir, target.relative_to(corpus).as_posix(), groups)
+            stored[target] = name
         except UploadError as exc:
             result.rejected.append((name, str(exc).removeprefix(f"{name}: ")))
     if not stored:
@@ -123,7 +133,6 @@ def add_uploads(
     result.report = report
     unreadable = {Path(p).resolve(): reason for p, reason in report.skipped}
     in_part = {Path(p).resolve(): reason for p, reason in report.partial}
-    corpus = settings.corpus_dir.resolve()
     for target, name in stored.items():
         if target in unreadable:
             target.unlink(missing_ok=True)  # a file the index cannot hold would only confuse later ingests
@@ -133,6 +142,12 @@ def add_uploads(
             if target in in_part:
                 result.partial.append((name, in_part[target]))
     return result
+
+
+def _groups_of(path: Path, corpus_dir: Path) -> tuple[str, ...]:
+    """Return the groups that may read the corpus file at `path` (none: everyone)."""
+    entry = load_catalog(corpus_dir).get(path.relative_to(corpus_dir.resolve()).as_posix())
+    return entry.groups if entry is not None else ()
 
 
 def _same_content(path: Path, folder: Path) -> Path | None:

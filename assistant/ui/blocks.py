@@ -17,14 +17,15 @@ from starlette.middleware import Middleware
 
 from assistant.config import RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError, ConfigError
-from assistant.index.generations import read_manifest
-from assistant.ingest.uploads import UPLOAD_SUFFIXES, add_uploads
+from assistant.ingest.uploads import add_uploads
 from assistant.output import render
 from assistant.output.export import to_docx, to_markdown
 from assistant.pipeline import Assistant
 from assistant.types import Turn
 from assistant.ui.brief_tab import build_brief_tab
+from assistant.ui.documents_tab import build_documents_tab, check_readers, library_view, reader_choices
 from assistant.ui.eval_tab import build_eval_tab
+from assistant.ui.identity import current_user
 from assistant.ui.sources import page_images_dir, page_panel, source_link
 from assistant.ui.style import CITE_JS, CSS, THEME
 
@@ -36,12 +37,6 @@ EXAMPLE_QUESTIONS = (
 STREAM_PAUSE_S = 0.06  # between statements, so that the answer visibly builds up rather than jumps in
 PASSAGES_RANGE = (3, 30)
 CURRENT_ANSWER, WHOLE_CONVERSATION = "Current answer", "Whole conversation"
-
-
-def library(settings: Settings) -> list[dict[str, Any]]:
-    """Return the indexed documents' records (empty when there is no index)."""
-    manifest = read_manifest(settings.index_dir)
-    return manifest.documents() if manifest else []
 
 
 def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
@@ -74,6 +69,7 @@ class Callbacks:
         mode: str,
         k: float,
         answerer: str,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, Any, Any]]:
         """Yield (chat messages, turns, question box) as the answer arrives, statement by statement."""
         question = (question or "").strip()
@@ -94,6 +90,7 @@ class Callbacks:
                 history=[q for q, _ in turns],
                 answerer=answerer,
                 k=int(k),
+                user=current_user(self.settings, request),
             )
         except AssistantError as exc:
             yield reply(render.error_html(str(exc))), turns, question  # give the question back to correct it
@@ -135,37 +132,39 @@ class Callbacks:
             path.write_bytes(to_docx(chosen))
         return str(path)
 
-    def refresh_library(self) -> tuple[Any, ...]:
-        """Return the Documents tab's summary and table and the filters' choices, as indexed now."""
-        docs = library(self.settings)
-        files, orgs, years = render.filter_choices(docs)
-        return (
-            render.documents_summary(docs),
-            render.documents_rows(docs),
-            gr.Dropdown(choices=files),
-            gr.Dropdown(choices=orgs),
-            gr.Dropdown(choices=years),
-        )
+    def refresh_library(self, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """Return the Documents tab's summary, table and readers' choices, and the filters' choices, as indexed
+        now: only the documents the signed-in user may read."""
+        user = current_user(self.settings, request)
+        known = {g for groups in self.assistant.restricted().values() for g in groups}
+        return library_view(self.assistant.documents(user), reader_choices(user, known))
 
     # gr.Progress() as the default value is how Gradio knows to pass a progress tracker.
-    def add_files(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+    def add_files(
+        self,
+        paths: list[str] | None,
+        readers: list[str] | None,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, ...]:
         """Store and index uploaded files; return the status, the refreshed library and an empty upload box."""
         files = [(Path(p), Path(p).name) for p in paths or []]
         if not files:
-            return (gr.skip(),) * 7
+            return (gr.skip(),) * 11
         progress(0, desc="Checking files")
 
         def step(done: int, total: int, what: str) -> None:
             progress((done, total), desc=f"Indexing ({what})", unit="passages")
 
         try:
-            result = add_uploads(files, self.settings, progress=step)
+            groups = check_readers(current_user(self.settings, request), readers or ())
+            result = add_uploads(files, self.settings, progress=step, groups=groups)
         except AssistantError as exc:
-            return (render.upload_status_html([], [("upload", str(exc))]), *(gr.skip(),) * 5, None)
+            return (render.upload_status_html([], [("upload", str(exc))]), *(gr.skip(),) * 9, None)
         if result.stored:
-            self.assistant.reload()  # searchable from the next question on, for every user
+            self.assistant.reload()  # searchable from the next question on, for every user who may read it
         status = render.upload_status_html(result.stored, result.rejected, result.partial)
-        return (status, *self.refresh_library(), None)
+        return (status, *self.refresh_library(request), None)
 
     @staticmethod
     def new_conversation() -> tuple[Any, ...]:
@@ -191,8 +190,7 @@ class AskTab:
     answerer: gr.Radio
 
 
-def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
-    doc_choices, org_choices, year_choices = render.filter_choices(docs)
+def _ask_tab(settings: Settings) -> AskTab:
     answerers = ["extractive"] + (["generative"] if settings.generator_base_url else [])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
@@ -231,9 +229,10 @@ def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
                     export_docx = gr.Button("Word (.docx)", size="sm", elem_id="export-docx")
                 exported = gr.File(label="Download", interactive=False, elem_id="export-file")
             with gr.Accordion("Filters", open=False, elem_id="filters"):
-                documents = gr.Dropdown(doc_choices, multiselect=True, value=[], label="Documents")
-                organisations = gr.Dropdown(org_choices, multiselect=True, value=[], label="Organisations")
-                years = gr.Dropdown(year_choices, multiselect=True, value=[], label="Years")
+                # Choices are the user's own documents, filled when the page loads: none are written into the page.
+                documents = gr.Dropdown([], multiselect=True, value=[], label="Documents")
+                organisations = gr.Dropdown([], multiselect=True, value=[], label="Organisations")
+                years = gr.Dropdown([], multiselect=True, value=[], label="Years")
             with gr.Accordion("Settings", open=False, elem_id="settings"):
                 mode = gr.Radio(list(RETRIEVAL_MODES), value=settings.retrieval_mode, label="Retrieval mode")
                 k = gr.Slider(*PASSAGES_RANGE, step=1, value=settings.top_k, label="Passages retrieved")
@@ -264,34 +263,9 @@ def _ask_tab(settings: Settings, docs: list[dict[str, Any]]) -> AskTab:
     )
 
 
-def _documents_tab(
-    settings: Settings, docs: list[dict[str, Any]]
-) -> tuple[gr.Markdown, gr.Dataframe, gr.File, gr.HTML]:
-    summary = gr.Markdown(render.documents_summary(docs), elem_id="library-summary")
-    table = gr.Dataframe(
-        value=render.documents_rows(docs),
-        headers=render.DOCUMENT_COLUMNS,
-        interactive=False,
-        wrap=True,
-        elem_id="library-table",
-        column_widths=["40%", "18%", "10%", "8%", "9%", "15%"],
-        max_height=380,
-    )
-    kinds = ", ".join(s.lstrip(".").upper() for s in UPLOAD_SUFFIXES)
-    gr.Markdown(
-        f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
-        "and can be asked about as soon as the upload finishes."
-    )
-    # No file_types filter here: refused files reach add_uploads, which says why in words.
-    upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
-    status = gr.HTML(elem_id="upload-status")
-    return summary, table, upload, status
-
-
 def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
     """Return the app's Blocks; `assistant` (index and models, loaded once) is shared by every session."""
     cb = Callbacks(settings, assistant)
-    docs = library(settings)
     with gr.Blocks(title="Policy-question assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         turns = gr.State([])
         gr.HTML(
@@ -300,11 +274,11 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                tab = _ask_tab(settings, docs)
+                tab = _ask_tab(settings)
             with gr.Tab("Briefing note", id="brief"):
-                build_brief_tab(settings, assistant)
+                brief = build_brief_tab(settings, assistant)
             with gr.Tab("Documents", id="documents"):
-                summary, table, upload, status = _documents_tab(settings, docs)
+                documents = build_documents_tab(settings)
             with gr.Tab("Eval", id="eval"):
                 build_eval_tab(settings, assistant)
 
@@ -319,9 +293,13 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         tab.chatbot.clear(lambda: cb.new_conversation()[1:], None, [turns, tab.source, tab.exported, tab.question])
         tab.export_md.click(lambda t, s: cb.export(t, s, "md"), [turns, tab.scope], tab.exported)
         tab.export_docx.click(lambda t, s: cb.export(t, s, "docx"), [turns, tab.scope], tab.exported)
-        library_outputs = [summary, table, tab.documents, tab.organisations, tab.years]
+        d = documents
+        filters = [tab.documents, tab.organisations, tab.years, brief.documents, brief.organisations, brief.years]
+        library_outputs = [d.summary, d.table, d.readers, *filters]
         # One writer at a time: ingest holds the index lock anyway, and embedding needs the CPU.
-        upload.upload(cb.add_files, [upload], [status, *library_outputs, upload], concurrency_limit=1)
+        d.upload.upload(
+            cb.add_files, [d.upload, d.readers], [d.status, *library_outputs, d.upload], concurrency_limit=1
+        )
         demo.load(cb.refresh_library, None, library_outputs)
     return demo
 

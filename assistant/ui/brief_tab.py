@@ -19,8 +19,8 @@ from assistant.briefing.draft import DEFAULT_QUESTIONS, NOT_COVERED, TEMPLATES, 
 from assistant.briefing.export import SOURCES, describe_filters, footnote_text, to_markdown, write_markdown
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.index.generations import read_manifest
 from assistant.output import render
+from assistant.ui.identity import current_user
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -148,8 +148,6 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
     """Create the Briefing note tab's components inside the current `gr.Blocks()` (or `gr.Tab`) context."""
     import gradio as gr
 
-    manifest = read_manifest(settings.index_dir)
-    doc_choices, org_choices, year_choices = render.filter_choices(manifest.documents() if manifest else [])
     scratch = Path(tempfile.mkdtemp(prefix="assistant-briefs-"))
 
     gr.Markdown(
@@ -164,9 +162,10 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
         questions = gr.Slider(1, len(TEMPLATES), value=DEFAULT_QUESTIONS, step=1, label="Sub-questions", scale=2)
         draft = gr.Button("Draft note", variant="primary", scale=1, min_width=140, elem_id="brief-draft")
     with gr.Accordion("Filters", open=False), gr.Row():
-        documents = gr.Dropdown(doc_choices, multiselect=True, value=[], label="Documents")
-        organisations = gr.Dropdown(org_choices, multiselect=True, value=[], label="Organisations")
-        years = gr.Dropdown(year_choices, multiselect=True, value=[], label="Years")
+        # Filled per user when the page loads (blocks.py): no document the user may not read is named in the page.
+        documents = gr.Dropdown([], multiselect=True, value=[], label="Documents")
+        organisations = gr.Dropdown([], multiselect=True, value=[], label="Organisations")
+        years = gr.Dropdown([], multiselect=True, value=[], label="Years")
     status = gr.Markdown(elem_id="brief-status")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
@@ -189,6 +188,7 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
         docs: list[str] | None,
         orgs: list[str] | None,
         yrs: list[str] | None,
+        request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[str, str, str]:
         progress(0, desc="Planning sub-questions")
@@ -198,7 +198,8 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
 
         try:
             filters = render.make_filters(docs, orgs, yrs)
-            drafted = draft_brief(assistant, topic_value, questions=int(n), filters=filters, progress=step)
+            user = current_user(settings, request)
+            drafted = draft_brief(assistant, topic_value, questions=int(n), filters=filters, progress=step, user=user)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return note_summary(drafted), note_html(drafted), to_markdown(drafted)

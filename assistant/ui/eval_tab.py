@@ -15,6 +15,7 @@ from assistant.evaluation.evalset import items_from_rows
 from assistant.evaluation.evaluate import evaluate
 from assistant.evaluation.metrics import HEADLINE, failing, failure_reason, judge_all
 from assistant.evaluation.runs import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun
+from assistant.ui.identity import current_user
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
@@ -84,6 +85,7 @@ def build_eval_tab(settings: Settings, assistant: Assistant, dataset_dir: Path =
         mode_value: str,
         with_baselines: bool,
         limit_value: float | None,
+        request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[str, dict[str, Any], dict[str, Any], list[str]]:
         path = uploaded or dataset_path
@@ -99,6 +101,7 @@ def build_eval_tab(settings: Settings, assistant: Assistant, dataset_dir: Path =
                 mode=mode_value,
                 baselines=with_baselines,
                 limit=int(limit_value or 0) or None,
+                user=current_user(settings, request),  # answers from what this evaluator may read
                 progress=lambda done, total, what: progress((done, total), desc=f"mode {what}", unit="questions"),
             )
         except AssistantError as exc:
