@@ -89,14 +89,14 @@ class Settings:
     max_upload_mb: int = 50
     concurrency_limit: int = 4
     auth: str = ""  # "user:password" enables Gradio's login
-    # Accounts (users, roles, groups, sessions, tokens, conversations, audit log): a SQLite file beside the index.
-    # Empty: accounts.db in the index folder's parent folder. With no user in it the app serves one local user.
-    accounts_db: Path = Path("")
+    # Accounts (users, roles, groups, sessions, tokens, conversations, audit log): a SQLite file beside the index
+    # folder. With no user in it the app serves one local user, as before accounts existed.
+    accounts_db: Path = Path("accounts.db")
 
     @property
     def accounts_path(self) -> Path:
         """Return the accounts database's path."""
-        return self.accounts_db if str(self.accounts_db) not in ("", ".") else self.index_dir.parent / "accounts.db"
+        return self.accounts_db
 
     def __post_init__(self) -> None:
         """Refuse a value no part of the assistant could use, whichever way the settings were made."""
