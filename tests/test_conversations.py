@@ -168,3 +168,9 @@ def test_titles_are_one_line_cut_at_a_word() -> None:
     title = store.title_from(long)
     assert title.endswith("…") and len(title) <= store.TITLE_MAX_CHARS and long.startswith(title[:-1])
     assert store.title_from("") == "Untitled"
+
+
+def test_an_unusable_database_raises_our_error(tmp_path: Path) -> None:
+    (tmp_path / "accounts.db").mkdir()  # a folder where the file should be
+    with pytest.raises(ConversationError, match="history cannot be read or saved"):
+        store.list_for(tmp_path / "accounts.db", "alice")

@@ -209,11 +209,16 @@ def _now() -> str:
 @contextmanager
 def _transaction(db: Path, write: bool = True) -> Iterator[sqlite3.Connection]:
     """Yield a connection to `db` (the tables made if missing) inside one transaction, then close it."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(db, timeout=TIMEOUT_S)) as con:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(_SCHEMA)
-        with con:  # commits, or rolls back on an exception
-            # A writer takes the lock at once, so two appends never read the same last position.
-            con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield con
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(db, timeout=TIMEOUT_S)) as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+            with con:  # commits, or rolls back on an exception
+                # A writer takes the lock at once, so two appends never read the same last position.
+                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield con
+    except (sqlite3.Error, OSError) as exc:
+        raise ConversationError(
+            f"The conversation history cannot be read or saved ({exc}): tell the administrator."
+        ) from exc
