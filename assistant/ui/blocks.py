@@ -25,6 +25,7 @@ from assistant.types import Turn
 from assistant.ui.brief_tab import build_brief_tab
 from assistant.ui.documents_tab import build_documents_tab, check_readers, library_view, reader_choices
 from assistant.ui.eval_tab import build_eval_tab
+from assistant.ui.history_panel import HistoryCallbacks, build_history_panel
 from assistant.ui.identity import current_user
 from assistant.ui.sources import page_images_dir, page_panel, source_link
 from assistant.ui.style import CITE_JS, CSS, THEME
@@ -273,8 +274,10 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
             "the library. Every statement cites its source: click a number to read the passage.</p></div>"
         )
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                tab = _ask_tab(settings)
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                history = build_history_panel()
+                with gr.Column(scale=5):
+                    tab = _ask_tab(settings)
             with gr.Tab("Briefing note", id="brief"):
                 brief = build_brief_tab(settings, assistant)
             with gr.Tab("Documents", id="documents"):
@@ -284,9 +287,9 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
 
         ask_inputs = [tab.question, turns, tab.documents, tab.organisations, tab.years, tab.mode, tab.k, tab.answerer]
         ask_outputs = [tab.chatbot, turns, tab.question]
-        tab.question.submit(cb.ask, ask_inputs, ask_outputs)
-        tab.ask.click(cb.ask, ask_inputs, ask_outputs)
-        tab.chatbot.example_select(cb.pick_example, None, tab.question).then(cb.ask, ask_inputs, ask_outputs)
+        asked = [tab.question.submit(cb.ask, ask_inputs, ask_outputs), tab.ask.click(cb.ask, ask_inputs, ask_outputs)]
+        example = tab.chatbot.example_select(cb.pick_example, None, tab.question)
+        asked.append(example.then(cb.ask, ask_inputs, ask_outputs))
         tab.source.cite(cb.show_source, [turns], tab.source)  # a custom event, fired by CITE_JS
         tab.new.click(cb.new_conversation, None, [tab.chatbot, turns, tab.source, tab.exported, tab.question])
         # The chat's own trash icon empties the messages; the conversation state must follow.
@@ -301,6 +304,7 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
             cb.add_files, [d.upload, d.readers], [d.status, *library_outputs, d.upload], concurrency_limit=1
         )
         demo.load(cb.refresh_library, None, library_outputs)
+        history.wire(demo, HistoryCallbacks(settings, chat_messages), asked, turns, tab)  # stores each answer
     return demo
 
 

