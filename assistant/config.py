@@ -89,14 +89,15 @@ class Settings:
     max_upload_mb: int = 50
     concurrency_limit: int = 4
     auth: str = ""  # "user:password" enables Gradio's login
-    # Accounts (users, roles, groups, sessions, tokens, conversations, audit log): a SQLite file beside the index
-    # folder. With no user in it the app serves one local user, as before accounts existed.
-    accounts_db: Path = Path("accounts.db")
+    # Accounts (users, roles, groups, sessions, tokens, conversations, audit log): a SQLite file. Empty: accounts.db
+    # beside the index folder, so that each index (a test's, a replica set's) has its own unless told otherwise.
+    # With no user in it the app serves one local user, as before accounts existed.
+    accounts_db: Path = Path("")
 
     @property
     def accounts_path(self) -> Path:
         """Return the accounts database's path."""
-        return self.accounts_db
+        return self.accounts_db if self.accounts_db != Path("") else self.index_dir.parent / "accounts.db"
 
     def __post_init__(self) -> None:
         """Refuse a value no part of the assistant could use, whichever way the settings were made."""
@@ -179,7 +180,7 @@ def load_settings(
             if key not in known:
                 raise ConfigError(f"Unknown setting {key!r} in {config_file}; known: {', '.join(sorted(known))}.")
             coerced = _coerce(key, value, known[key])
-            if isinstance(coerced, Path) and not coerced.is_absolute():
+            if isinstance(coerced, Path) and not coerced.is_absolute() and coerced != Path(""):
                 coerced = config_file.parent / coerced
             elif key == "milvus_uri" and coerced and "://" not in coerced and not Path(coerced).is_absolute():
                 coerced = str(config_file.parent / coerced)  # a Milvus Lite file is a path like the others
