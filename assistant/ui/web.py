@@ -1,0 +1,105 @@
+"""Serving: a FastAPI app with the sign-in routes and gate, and the Gradio Blocks mounted at /, run by uvicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI, Request
+from starlette.middleware import Middleware
+
+from assistant.accounts import users
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.ui.sources import page_images_dir
+from assistant.ui.style import CSS, THEME
+from assistant.ui.web_gate import SignInGate, request_user
+from assistant.ui.web_login import build_router
+
+
+class DocumentsAsDownloads:
+    """ASGI middleware: serve corpus files that a browser would run (HTML, SVG, XML) as plain-text downloads.
+
+    Anyone who can upload can put an HTML file into the corpus; served inline it would run as a page
+    of the app (stored XSS). Other files are untouched.
+    """
+
+    _ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".xml")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = unquote(scope.get("path", "")) if scope.get("type") == "http" else ""
+        if not (("/file=" in path or "/file/" in path) and path.lower().endswith(self._ACTIVE)):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_safely(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-type", b"content-disposition", b"content-security-policy")
+                ]
+                headers += [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-disposition", b"attachment"),
+                    (b"content-security-policy", b"sandbox"),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_safely)
+
+
+def check_no_shared_login(settings: Settings) -> None:
+    """Refuse the retired `auth` setting (one shared password): accounts replace it."""
+    if settings.auth:
+        raise ConfigError(
+            "The auth setting (one shared login) is no longer supported: remove it from assistant.toml or "
+            "ASSISTANT_AUTH, and create accounts instead: assistant users add NAME --role admin --password-stdin"
+        )
+
+
+def gradio_user(request: Request) -> str | None:
+    """Gradio's auth_dependency: the name the sign-in gate found for this request (None: 401)."""
+    return request_user(request.scope)
+
+
+def build_app(demo: gr.Blocks, settings: Settings) -> FastAPI:
+    """Return the web app: /login and /logout, the sign-in gate in front of everything, `demo` at /."""
+    check_no_shared_login(settings)
+    demo.queue(default_concurrency_limit=settings.concurrency_limit)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.include_router(build_router(settings))
+    app.add_middleware(SignInGate, settings=settings)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        auth_dependency=gradio_user,
+        server_name=settings.host,
+        server_port=settings.port,
+        theme=THEME,
+        css=CSS,
+        # Source files are served from the corpus folder only, and the pages rendered from them from their
+        # cache; nothing else on disk is reachable.
+        allowed_paths=[str(settings.corpus_dir.resolve()), str(page_images_dir(settings))],
+        max_file_size=f"{settings.max_upload_mb}mb",
+        ssr_mode=False,
+        footer_links=["gradio", "settings"],
+        show_error=False,
+        app_kwargs={"middleware": [Middleware(DocumentsAsDownloads)]},
+    )
+
+
+def serve(demo: gr.Blocks, settings: Settings) -> None:
+    """Serve `demo` on settings.host:port until interrupted."""
+    app = build_app(demo, settings)
+    signing_in = "sign-in required" if users.has_users(settings.accounts_path) else "no accounts: no sign-in"
+    print(f"Serving on http://{settings.host}:{settings.port} ({signing_in}; accounts in {settings.accounts_path})")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
