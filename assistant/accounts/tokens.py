@@ -20,6 +20,8 @@ def digest(secret: str) -> str:
 def create_token(db: Path, name: str) -> str:
     """Return a new API token for `name`; only its digest is kept, so this is the one time it can be read."""
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # its prefix must read as a value, not an option: `users token NAME --revoke PREFIX`
+        token = secrets.token_urlsafe(32)
     with connect(db) as conn:
         if not conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise AccountError(f"No user named {name!r}.")
