@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         assistant = Assistant.from_settings(settings)  # one loaded index and models, shared by every user
         demo = build_ui(settings, assistant)
-        launch(demo, settings)
+        launch(demo, settings, assistant)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

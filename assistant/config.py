@@ -88,11 +88,19 @@ class Settings:
     port: int = 7860
     max_upload_mb: int = 50
     concurrency_limit: int = 4
-    auth: str = ""  # "user:password" enables Gradio's login
+    auth: str = ""  # retired: Gradio's one shared login; the app refuses to start with it (use `assistant users add`)
     # Accounts (users, roles, groups, sessions, tokens, conversations, audit log): a SQLite file. Empty: accounts.db
     # beside the index folder, so that each index (a test's, a replica set's) has its own unless told otherwise.
     # With no user in it the app serves one local user, as before accounts existed.
     accounts_db: Path = Path("")
+    # Sign-in (docs/security.md, "Accounts and sign-in"): a session ends after this long unused, and this long
+    # after sign-in in any case. A failed sign-in is answered after a pause, which slows guessing.
+    session_idle_hours: float = 12.0
+    session_max_days: float = 7.0
+    login_failure_delay_s: float = 1.0
+    # Behind a reverse proxy that terminates HTTPS: trust its X-Forwarded-Proto and X-Forwarded-For headers
+    # (secure cookies, the client's address for the lockout). Never on when clients reach the app directly.
+    trusted_proxy: bool = False
 
     @property
     def accounts_path(self) -> Path:

@@ -1,6 +1,6 @@
 """Load test: N simulated chat users asking the app questions at once, through Gradio's own client.
 
-Usage: .venv/bin/python bench/load_test.py [--users 20] [--duration 60] [--url URL --auth USER:PASSWORD]
+Usage: .venv/bin/python bench/load_test.py [--users 20] [--duration 60] [--url URL --token API_TOKEN]
 
 Without --url it starts `python app.py` on a free 127.0.0.1 port, on a copy of corpus/ in a temp folder
 (app.py builds the index there on start, with the current settings), and stops it at the end. Each user is one
@@ -97,11 +97,12 @@ def answer_error(output: object) -> str:
     return ""
 
 
-def connect(url: str, auth: tuple[str, str] | None) -> Any:
+def connect(url: str, token: str | None) -> Any:
     """Return a gradio_client session: one browser tab's worth of state on the server."""
     from gradio_client import Client
 
-    return Client(url, auth=auth, verbose=False, download_files=False, analytics_enabled=False)
+    headers = {"Authorization": f"Bearer {token}"} if token else None  # `assistant users token NAME`
+    return Client(url, headers=headers, verbose=False, download_files=False, analytics_enabled=False)
 
 
 def chat_user(user: int, client: Any, questions: list[str], begin: float, stop: float, run: Run) -> None:
@@ -152,19 +153,18 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds during which users ask")
     parser.add_argument("--grace", type=float, default=180.0, help="seconds after that for answers to finish")
     parser.add_argument("--url", default=None, help="a running app (default: start app.py on a free port)")
-    parser.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="login of the app at --url")
+    parser.add_argument("--token", default=None, metavar="API_TOKEN", help="an API token of the app at --url")
     parser.add_argument("--dataset", type=Path, default=REPO / "eval" / "questions.jsonl")
     parser.add_argument("--out", type=Path, default=REPO / "eval" / "benchmarks" / "load.md")
     args = parser.parse_args()
     lines = args.dataset.read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
-    auth = tuple(args.auth.split(":", 1)) if args.auth else None
     where = machine()
 
     with local_app() if args.url is None else _given(args.url) as url:
         # Every user connects first (each fetches the app's config); then the clock starts for all at once.
         with ThreadPoolExecutor(args.users) as pool:
-            clients = list(pool.map(lambda _: connect(url, auth), range(args.users)))
+            clients = list(pool.map(lambda _: connect(url, args.token), range(args.users)))
         # One untimed question first: the first answer after a start computes the reranker's sentence vectors.
         warm = clients[0].predict(questions[0], [], [], [], "hybrid+rerank", 10, "extractive", api_name="/ask")
         if answer_error(warm):

@@ -1,4 +1,4 @@
-"""The Gradio handlers, called directly (no browser): streaming, errors, history, sources, export, auth."""
+"""The Gradio handlers, called directly (no browser): streaming, errors, history, sources, export, sign-in setting."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.types import Answer, Chunk, Citation, Filters, Hit, Statement
-from assistant.ui.blocks import Callbacks, build_ui, chat_messages, parse_auth, source_link
+from assistant.ui.blocks import Callbacks, build_ui, chat_messages, source_link
+from assistant.ui.web import check_no_shared_login
 
 QUESTION = "Who co-hosted the Expert Meeting in Kyiv?"
 
@@ -111,12 +112,10 @@ def test_source_link_serves_corpus_files_only(tmp_path: Path) -> None:
     assert source_link(replace(base, source="missing.txt"), corpus) is None
 
 
-def test_parse_auth() -> None:
-    assert parse_auth("") is None
-    assert parse_auth("ana:s3cr:et") == ("ana", "s3cr:et")
-    for bad in ("ana", ":pw", "ana:"):
-        with pytest.raises(ConfigError, match="user:password"):
-            parse_auth(bad)
+def test_the_shared_login_setting_is_refused_in_favour_of_accounts(seed_settings: Settings) -> None:
+    check_no_shared_login(seed_settings)
+    with pytest.raises(ConfigError, match="assistant users add"):
+        check_no_shared_login(seed_settings.replace(auth="ana:s3cret"))
 
 
 def test_build_ui_wires_the_cite_event(seed_settings: Settings, assistant) -> None:  # type: ignore[no-untyped-def]

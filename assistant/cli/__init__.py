@@ -1,4 +1,4 @@
-"""Command line: `assistant ingest | search | info | ask | eval | bench | brief`."""
+"""Command line: `assistant ingest | search | info | ask | eval | bench | brief | users`."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.cli import ask, bench, brief
+from assistant.accounts.store import AccountError
+from assistant.cli import ask, bench, brief, users
 from assistant.cli import eval as eval_command
 from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters, progress_bar
 from assistant.config import RETRIEVAL_MODES, Settings, load_settings
@@ -29,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.config, index_dir=args.index_dir, corpus_dir=args.corpus_dir, store=getattr(args, "store", None)
         )
         return int(args.func(args, settings) or 0)
+    except AccountError as exc:  # a refused account change: exit 2, like a usage error
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -67,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
 
-    for command in (ask, eval_command, bench, brief):
+    for command in (ask, eval_command, bench, brief, users):
         command.register(sub)
     return parser
 

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import gradio as gr
-from starlette.middleware import Middleware
 
+from assistant.accounts.roles import LOCAL_USER, may
 from assistant.config import RETRIEVAL_MODES, Settings
-from assistant.errors import AssistantError, ConfigError
+from assistant.errors import AssistantError
 from assistant.ingest.uploads import add_uploads
 from assistant.output import render
 from assistant.output.export import to_docx, to_markdown
@@ -26,9 +25,12 @@ from assistant.ui.brief_tab import build_brief_tab
 from assistant.ui.documents_tab import build_documents_tab, check_readers, library_view, reader_choices
 from assistant.ui.eval_tab import build_eval_tab
 from assistant.ui.history_panel import HistoryCallbacks, build_history_panel
-from assistant.ui.identity import current_user
-from assistant.ui.sources import page_images_dir, page_panel, source_link
-from assistant.ui.style import CITE_JS, CSS, THEME
+from assistant.ui.identity import current_user, record, require
+from assistant.ui.login_page import signed_in_html
+from assistant.ui.sources import page_panel, source_link
+from assistant.ui.style import CITE_JS
+from assistant.ui.web import serve
+from assistant.ui.web_gate import SESSION_COOKIE, logout_token
 
 EXAMPLE_QUESTIONS = (
     "What are the four pillars of IOM's approach to counter migrant smuggling?",
@@ -77,6 +79,7 @@ class Callbacks:
         if not question:
             yield gr.skip(), gr.skip(), gr.skip()
             return
+        record(self.settings, require(self.settings, request, "ask", "Asking questions"), "ask", question[:200])
         asked = [*chat_messages(turns), {"role": "user", "content": render.question_html(question)}]
 
         def reply(html: str) -> list[dict[str, str]]:
@@ -117,8 +120,9 @@ class Callbacks:
         value = event.value
         return str(value.get("text", "") if isinstance(value, dict) else value)
 
-    def export(self, turns: list[Turn], scope: str, fmt: str) -> str | None:
+    def export(self, turns: list[Turn], scope: str, fmt: str, request: gr.Request | None = None) -> str | None:
         """Return the path of a Markdown or DOCX file holding the current answer or the conversation."""
+        user = require(self.settings, request, "export", "Exporting answers")
         if not turns:
             gr.Warning("Nothing to export yet: ask a question first.")
             return None
@@ -131,7 +135,14 @@ class Callbacks:
             path.write_text(to_markdown(chosen), encoding="utf-8")
         else:
             path.write_bytes(to_docx(chosen))
+        record(self.settings, user, "export", f"{path.name}, {len(chosen)} answer(s)")
         return str(path)
+
+    def export_md(self, turns: list[Turn], scope: str, request: gr.Request) -> str | None:
+        return self.export(turns, scope, "md", request)
+
+    def export_docx(self, turns: list[Turn], scope: str, request: gr.Request) -> str | None:
+        return self.export(turns, scope, "docx", request)
 
     def refresh_library(self, request: gr.Request | None = None) -> tuple[Any, ...]:
         """Return the Documents tab's summary, table and readers' choices, and the filters' choices, as indexed
@@ -149,16 +160,18 @@ class Callbacks:
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple[Any, ...]:
         """Store and index uploaded files; return the status, the refreshed library and an empty upload box."""
+        user = require(self.settings, request, "upload", "Uploading documents")
         files = [(Path(p), Path(p).name) for p in paths or []]
         if not files:
             return (gr.skip(),) * 11
+        record(self.settings, user, "upload", ", ".join(name for _, name in files))
         progress(0, desc="Checking files")
 
         def step(done: int, total: int, what: str) -> None:
             progress((done, total), desc=f"Indexing ({what})", unit="passages")
 
         try:
-            groups = check_readers(current_user(self.settings, request), readers or ())
+            groups = check_readers(user, readers or ())
             result = add_uploads(files, self.settings, progress=step, groups=groups)
         except AssistantError as exc:
             return (render.upload_status_html([], [("upload", str(exc))]), *(gr.skip(),) * 9, None)
@@ -166,6 +179,18 @@ class Callbacks:
             self.assistant.reload()  # searchable from the next question on, for every user who may read it
         status = render.upload_status_html(result.stored, result.rejected, result.partial)
         return (status, *self.refresh_library(request), None)
+
+    def show_user(self, request: gr.Request) -> tuple[Any, ...]:
+        """Return the header's signed-in line and the visibility of the Briefing tab, the Eval tab and uploads."""
+        user = current_user(self.settings, request)
+        session_id = request.cookies.get(SESSION_COOKIE, "") if user is not LOCAL_USER else ""
+        line = "" if user is LOCAL_USER else signed_in_html(user, logout_token(session_id) if session_id else None)
+        return (
+            line,
+            gr.Tab(visible=may(user, "brief")),
+            gr.Tab(visible=may(user, "eval")),
+            gr.Column(visible=may(user, "upload")),
+        )
 
     @staticmethod
     def new_conversation() -> tuple[Any, ...]:
@@ -273,16 +298,17 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
             '<div class="app-header"><h1>Policy-question assistant</h1><p>Answers drawn only from the documents in '
             "the library. Every statement cites its source: click a number to read the passage.</p></div>"
         )
+        signed_in = gr.HTML(elem_id="signed-in")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
                 history = build_history_panel()
                 with gr.Column(scale=5):
                     tab = _ask_tab(settings)
-            with gr.Tab("Briefing note", id="brief"):
+            with gr.Tab("Briefing note", id="brief") as brief_tab:  # staff and above
                 brief = build_brief_tab(settings, assistant)
             with gr.Tab("Documents", id="documents"):
                 documents = build_documents_tab(settings)
-            with gr.Tab("Eval", id="eval"):
+            with gr.Tab("Eval", id="eval") as eval_tab:  # evaluators and admins
                 build_eval_tab(settings, assistant)
 
         ask_inputs = [tab.question, turns, tab.documents, tab.organisations, tab.years, tab.mode, tab.k, tab.answerer]
@@ -294,8 +320,8 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         tab.new.click(cb.new_conversation, None, [tab.chatbot, turns, tab.source, tab.exported, tab.question])
         # The chat's own trash icon empties the messages; the conversation state must follow.
         tab.chatbot.clear(lambda: cb.new_conversation()[1:], None, [turns, tab.source, tab.exported, tab.question])
-        tab.export_md.click(lambda t, s: cb.export(t, s, "md"), [turns, tab.scope], tab.exported)
-        tab.export_docx.click(lambda t, s: cb.export(t, s, "docx"), [turns, tab.scope], tab.exported)
+        tab.export_md.click(cb.export_md, [turns, tab.scope], tab.exported)
+        tab.export_docx.click(cb.export_docx, [turns, tab.scope], tab.exported)
         d = documents
         filters = [tab.documents, tab.organisations, tab.years, brief.documents, brief.organisations, brief.years]
         library_outputs = [d.summary, d.table, d.readers, *filters]
@@ -305,72 +331,11 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
         )
         demo.load(cb.refresh_library, None, library_outputs)
         history.wire(demo, HistoryCallbacks(settings, chat_messages), asked, turns, tab)  # stores each answer
+        # Hiding is for the eye only: each of those callbacks checks the user's rights again (identity.require).
+        demo.load(cb.show_user, None, [signed_in, brief_tab, eval_tab, d.upload_box])
     return demo
 
 
-def parse_auth(auth: str) -> tuple[str, str] | None:
-    """Return (user, password) from the "user:password" setting, or None when it is empty."""
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("auth must look like user:password (or be empty for no login).")
-    return user, password
-
-
-class DocumentsAsDownloads:
-    """ASGI middleware: serve corpus files that a browser would run (HTML, SVG, XML) as plain-text downloads.
-
-    Anyone who can upload can put an HTML file into the corpus; served inline it would run as a page
-    of the app (stored XSS). Other files are untouched.
-    """
-
-    _ACTIVE = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".xml")
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        path = unquote(scope.get("path", "")) if scope.get("type") == "http" else ""
-        if not (("/file=" in path or "/file/" in path) and path.lower().endswith(self._ACTIVE)):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_safely(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"content-type", b"content-disposition", b"content-security-policy")
-                ]
-                headers += [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-disposition", b"attachment"),
-                    (b"content-security-policy", b"sandbox"),
-                    (b"x-content-type-options", b"nosniff"),
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_safely)
-
-
-def launch(demo: gr.Blocks, settings: Settings, **overrides: Any) -> None:
-    """Serve `demo` with the queue and limits from `settings`; blocks until interrupted."""
-    demo.queue(default_concurrency_limit=settings.concurrency_limit)
-    options: dict[str, Any] = dict(
-        server_name=settings.host,
-        server_port=settings.port,
-        auth=parse_auth(settings.auth),
-        theme=THEME,
-        css=CSS,
-        # Source files are served from the corpus folder only, and the pages rendered from them from their
-        # cache; nothing else on disk is reachable.
-        allowed_paths=[str(settings.corpus_dir.resolve()), str(page_images_dir(settings))],
-        max_file_size=f"{settings.max_upload_mb}mb",
-        ssr_mode=False,
-        footer_links=["gradio", "settings"],
-        show_error=False,
-        app_kwargs={"middleware": [Middleware(DocumentsAsDownloads)]},
-    )
-    demo.launch(**{**options, **overrides})
+def launch(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> None:
+    """Serve `demo` with sign-in, the queue and the limits from `settings`; blocks until interrupted."""
+    serve(demo, settings, assistant)

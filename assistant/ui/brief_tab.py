@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gradio as gr
+
 from assistant.briefing.draft import DEFAULT_QUESTIONS, NOT_COVERED, TEMPLATES, BriefingNote, draft_brief
 from assistant.briefing.export import SOURCES, describe_filters, footnote_text, to_markdown, write_markdown
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.output import render
-from assistant.ui.identity import current_user
+from assistant.ui.identity import record, require
 
 if TYPE_CHECKING:
-    import gradio as gr
-
     from assistant.pipeline import Assistant
 
 EXAMPLE_TOPIC = "cooperation against migrant smuggling in the Eastern Partnership"
@@ -146,8 +146,6 @@ class BriefTab:
 
 def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
     """Create the Briefing note tab's components inside the current `gr.Blocks()` (or `gr.Tab`) context."""
-    import gradio as gr
-
     scratch = Path(tempfile.mkdtemp(prefix="assistant-briefs-"))
 
     gr.Markdown(
@@ -191,6 +189,8 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[str, str, str]:
+        user = require(settings, request, "brief", "Drafting briefing notes")
+        record(settings, user, "brief", (topic_value or "")[:200])
         progress(0, desc="Planning sub-questions")
 
         def step(done: int, total: int, what: str) -> None:
@@ -198,7 +198,6 @@ def build_brief_tab(settings: Settings, assistant: Assistant) -> BriefTab:
 
         try:
             filters = render.make_filters(docs, orgs, yrs)
-            user = current_user(settings, request)
             drafted = draft_brief(assistant, topic_value, questions=int(n), filters=filters, progress=step, user=user)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None

@@ -26,6 +26,7 @@ class DocumentsTab:
     readers: gr.Dropdown
     upload: gr.File
     status: gr.HTML
+    upload_box: gr.Column  # staff and above (shown by blocks.Callbacks.show_user)
 
 
 def build_documents_tab(settings: Settings) -> DocumentsTab:
@@ -41,22 +42,23 @@ def build_documents_tab(settings: Settings) -> DocumentsTab:
         max_height=380,
     )
     kinds = ", ".join(s.lstrip(".").upper() for s in UPLOAD_SUFFIXES)
-    gr.Markdown(
-        f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
-        "and can be asked about as soon as the upload finishes."
-    )
-    readers = gr.Dropdown(
-        [],
-        value=[],
-        multiselect=True,
-        label="Who may read them",
-        info="Leave empty for everyone; pick groups to restrict the files to their members (and admins).",
-        elem_id="upload-groups",
-    )
-    # No file_types filter here: refused files reach add_uploads, which says why in words.
-    upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
-    status = gr.HTML(elem_id="upload-status")
-    return DocumentsTab(summary, table, readers, upload, status)
+    with gr.Column(elem_id="upload-box", visible=False) as upload_box:  # shown on load to those who may upload
+        gr.Markdown(
+            f"**Add documents** ({kinds}, up to {settings.max_upload_mb} MB each): they are indexed at once "
+            "and can be asked about as soon as the upload finishes."
+        )
+        readers = gr.Dropdown(
+            [],
+            value=[],
+            multiselect=True,
+            label="Who may read them",
+            info="Leave empty for everyone; pick groups to restrict the files to their members (and admins).",
+            elem_id="upload-groups",
+        )
+        # No file_types filter here: refused files reach add_uploads, which says why in words.
+        upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
+        status = gr.HTML(elem_id="upload-status")
+    return DocumentsTab(summary, table, readers, upload, status, upload_box)
 
 
 def reader_choices(user: User, known: Collection[str]) -> list[str]:

@@ -9,13 +9,15 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gradio as gr
+
 from assistant.config import RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.evalset import items_from_rows
 from assistant.evaluation.evaluate import evaluate
 from assistant.evaluation.metrics import HEADLINE, failing, failure_reason, judge_all
 from assistant.evaluation.runs import METRICS_FILE, REPORT_FILE, RESULTS_FILE, EvalRun
-from assistant.ui.identity import current_user
+from assistant.ui.identity import record, require
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
@@ -59,8 +61,6 @@ def _cell(value: Any, digits: int = 3) -> str:
 
 def build_eval_tab(settings: Settings, assistant: Assistant, dataset_dir: Path = DEFAULT_DATASET_DIR) -> None:
     """Create the Eval tab's components inside the current `gr.Blocks()` (or `gr.Tab`) context."""
-    import gradio as gr
-
     choices = dataset_choices(dataset_dir)
     gr.Markdown(
         "Run an evaluation set through the assistant. Each run writes `results.jsonl`, `metrics.json` and a "
@@ -88,9 +88,11 @@ def build_eval_tab(settings: Settings, assistant: Assistant, dataset_dir: Path =
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[str, dict[str, Any], dict[str, Any], list[str]]:
+        user = require(settings, request, "eval", "Running evaluations")
         path = uploaded or dataset_path
         if not path:
             raise gr.Error("Pick a dataset or upload a JSONL evaluation set.")
+        record(settings, user, "eval", f"{Path(path).name} mode={mode_value}")
         # Each run gets its own folder in the temp directory, which Gradio is allowed to serve for download.
         out = Path(tempfile.mkdtemp(prefix="assistant-eval-"))
         try:
@@ -101,7 +103,7 @@ def build_eval_tab(settings: Settings, assistant: Assistant, dataset_dir: Path =
                 mode=mode_value,
                 baselines=with_baselines,
                 limit=int(limit_value or 0) or None,
-                user=current_user(settings, request),  # answers from what this evaluator may read
+                user=user,  # answers from what this evaluator may read
                 progress=lambda done, total, what: progress((done, total), desc=f"mode {what}", unit="questions"),
             )
         except AssistantError as exc:

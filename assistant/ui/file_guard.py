@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import anyio
+
 # The sources a request's user may not read; the web layer finds the user from the request's session.
 HiddenFor = Callable[[dict[str, Any]], frozenset[str]]
 _MARKERS = ("/file=", "/file/")
@@ -42,7 +44,8 @@ class CorpusFileGuard:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Callable[..., Awaitable[None]]) -> None:
         if scope.get("type") == "http":
             source = requested_source(unquote(scope.get("path", "")), self.corpus_dir)
-            if source is not None and source in self.hidden_for(scope):
+            # The user's access is read from the accounts database: in a worker thread, off the event loop.
+            if source is not None and source in await anyio.to_thread.run_sync(self.hidden_for, scope):
                 await send(
                     {"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]}
                 )

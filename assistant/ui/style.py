@@ -37,6 +37,9 @@ _WARN_TEXT, _WARN_BG, _WARN_LINE = "#92400e", "#fef3c7", "#b45309"
 CSS = f"""
 .app-header h1 {{margin: 0; font-size: 1.5rem;}}
 .app-header p {{margin: .2rem 0 0; color: var(--body-text-color-subdued);}}
+.signed-in {{display: flex; gap: .6rem; align-items: center; justify-content: flex-end; margin: 0;}}
+.signed-in .sign-out {{padding: .15rem .7rem; border: 1px solid var(--border-color-primary); border-radius: 4px;
+  background: var(--button-secondary-background-fill); cursor: pointer;}}
 #chat .answer p {{margin: 0 0 .5rem;}}
 #chat .stmt.unverified, #chat .stmt.contradicted {{
   text-decoration: underline dotted {_WARN_LINE}; text-underline-offset: 3px;}}
