@@ -13,6 +13,7 @@ from assistant.evaluation.evalset import DatasetError
 from assistant.ingest.uploads import UploadError
 
 INVALID = "invalid_request_error"
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
 
 
 class ApiError(Exception):
@@ -70,7 +71,9 @@ def from_assistant_error(exc: AssistantError) -> ApiError:
 def from_validation(errors: Sequence[Any]) -> ApiError:
     """Return a 400 naming the first field of a request that has the wrong type or is missing."""
     first = dict(errors[0]) if errors else {}
+    # Leave out where the error was found (body) and, in a field of several types, which type was tried.
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    loc = [part for part in loc if not (part in _TYPE_NAMES or "[" in part or part[:1].isupper())]
     param = ".".join(loc) or None
     what = str(first.get("msg", "invalid request"))
     message = f"{param}: {what}" if param else what

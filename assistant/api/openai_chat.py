@@ -28,6 +28,7 @@ from assistant.output.text import page_label, render_text
 from assistant.types import Answer
 
 _AFTER_MARKS = re.compile(r"(?<=\] )")  # a statement ends with its [n] marks and a space
+SOURCES = "\n\nSources:\n"
 CREATED = int(time.time())  # the model's "created" date in /v1/models: when this server started
 
 
@@ -89,7 +90,7 @@ def content_of(answer: Answer) -> str:
         for c in citations_json(answer)
     ]
     text = render_text(answer)
-    return text + ("\n\nSources:\n" + "\n".join(sources) if sources else "")
+    return text + (SOURCES + "\n".join(sources) if sources else "")
 
 
 def citations_of(answer: Answer) -> list[dict[str, Any]]:
@@ -137,7 +138,8 @@ def completion(answer: Answer, reply_id: str, created: int, usage: dict[str, int
 
 def pieces(content: str) -> list[str]:
     """Return the content in the pieces a stream sends: up to each citation mark's end; joined, the content."""
-    return [p for p in _AFTER_MARKS.split(content) if p]
+    text, sources, rest = content.partition(SOURCES)
+    return [p for p in [*_AFTER_MARKS.split(text), sources + rest] if p]
 
 
 def stream_events(answer: Answer, reply_id: str, created: int, usage: dict[str, int] | None) -> Iterator[str]:
