@@ -14,7 +14,7 @@ from assistant.api.documents import add_document_routes
 from assistant.api.limits import Limits, TokenBuckets
 from assistant.api.openai_chat import add_chat_routes
 from assistant.api.rest import add_rest_routes
-from assistant.api.routing import GuardedRoute
+from assistant.api.routing import guarded_route
 from assistant.config import Settings
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def build_api(
     limits = limits or Limits()
     buckets = TokenBuckets(limits.rate_per_minute, limits.burst)
     ctx = ApiContext(settings, assistant, caller_dependency(identify, buckets), limits, eval_dir)
-    router = APIRouter(route_class=GuardedRoute)
+    router = APIRouter(route_class=guarded_route(limits.max_body_bytes))
     add_chat_routes(router, ctx)
     add_rest_routes(router, ctx)
     add_document_routes(router, ctx)

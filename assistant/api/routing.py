@@ -22,9 +22,11 @@ BODY_LIMIT = "x-max-body-bytes"
 
 
 class GuardedRoute(APIRoute):
+    max_body_bytes = MAX_BODY_BYTES  # a route's own BODY_LIMIT overrides it
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        limit = int((self.openapi_extra or {}).get(BODY_LIMIT, MAX_BODY_BYTES))
+        limit = int((self.openapi_extra or {}).get(BODY_LIMIT, self.max_body_bytes))
 
         async def guarded(request: Request) -> Response:
             try:
@@ -40,6 +42,11 @@ class GuardedRoute(APIRoute):
                 return ApiError(exc.status_code, str(exc.detail)).response()
 
         return guarded
+
+
+def guarded_route(max_body_bytes: int) -> type[GuardedRoute]:
+    """Return the route class whose routes take bodies up to `max_body_bytes` unless they say otherwise."""
+    return type("GuardedRoute", (GuardedRoute,), {"max_body_bytes": max_body_bytes})
 
 
 async def read_capped(request: Request, limit: int) -> None:
