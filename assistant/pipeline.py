@@ -67,6 +67,9 @@ class Assistant:
         self._extractive: dict[frozenset[str], ExtractiveAnswerer] = {}
         self.access = AccessMap(settings.corpus_dir)
         self._generative: GenerativeAnswerer | None = None
+        # Answers computed at once, by the UI and the HTTP API together, are at most the configured limit: each
+        # caller holds one slot while it answers (assistant/api/limits.py waits briefly for one, then says 429).
+        self.gate = threading.BoundedSemaphore(settings.concurrency_limit)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:

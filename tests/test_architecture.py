@@ -33,6 +33,7 @@ RANKS: Mapping[str, int] = {
     "briefing": 9,
     "evaluation": 10,  # it scores drafted briefing notes (the briefing labelled set)
     "ui": 11,
+    "api": 11,  # the HTTP API: a front end beside the ui and the cli
     "cli": 11,
     "__main__": 12,
     "app": 12,

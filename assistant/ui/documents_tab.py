@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from assistant.accounts.roles import User
+from assistant.accounts.readers import UploadRefused, check_readers, reader_choices
 from assistant.config import Settings
-from assistant.errors import AssistantError
 from assistant.ingest.uploads import UPLOAD_SUFFIXES
 from assistant.output import render
 
-
-class UploadRefused(AssistantError):
-    """The signed-in user may not upload, or may not restrict an upload to the groups chosen."""
+__all__ = ["DocumentsTab", "UploadRefused", "build_documents_tab", "check_readers", "library_view", "reader_choices"]
 
 
 @dataclass
@@ -59,24 +55,6 @@ def build_documents_tab(settings: Settings) -> DocumentsTab:
         upload = gr.File(file_count="multiple", type="filepath", label="Upload", elem_id="upload")
         status = gr.HTML(elem_id="upload-status")
     return DocumentsTab(summary, table, readers, upload, status, upload_box)
-
-
-def reader_choices(user: User, known: Collection[str]) -> list[str]:
-    """Return the groups `user` may restrict an upload to: their own; an admin's, every group known."""
-    return sorted(set(known) | user.groups) if user.admin else sorted(user.groups)
-
-
-def check_readers(user: User, groups: Collection[str]) -> tuple[str, ...]:
-    """Return `groups` if `user` may restrict an upload to them; raise UploadRefused naming the others.
-
-    A staff member may only restrict to groups they belong to: restricting to a group they are not in
-    would hide their own upload from them, or file a document into another team's restricted set.
-    """
-    chosen = tuple(sorted(set(groups)))
-    foreign = sorted(set(chosen) - user.groups)
-    if foreign and not user.admin:
-        raise UploadRefused(f"You are not a member of {', '.join(foreign)}: restrict uploads to your own groups.")
-    return chosen
 
 
 def library_view(docs: list[dict[str, Any]], readers: list[str]) -> tuple[Any, ...]:
