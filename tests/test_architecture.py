@@ -32,11 +32,11 @@ RANKS: Mapping[str, int] = {
     "output": 8,
     "briefing": 9,
     "evaluation": 10,  # it scores drafted briefing notes (the briefing labelled set)
-    "ui": 11,
-    "api": 11,  # the HTTP API: a front end beside the ui and the cli
-    "cli": 11,
-    "__main__": 12,
-    "app": 12,
+    "api": 11,  # the HTTP API's routes: the ui's web app serves them beside the Gradio page
+    "ui": 12,
+    "cli": 12,
+    "__main__": 13,
+    "app": 13,
 }
 # Top-level modules that only re-export a documented import path belong to the unit they re-export.
 ALIASES: Mapping[str, str] = {"langchain_retriever": "retrieval"}

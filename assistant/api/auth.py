@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 
+import anyio
 from fastapi import Request
 
+from assistant.accounts import tokens, users
 from assistant.accounts.roles import LOCAL_USER, User, may
 from assistant.api.errors import forbidden, unauthorized
 from assistant.api.limits import TokenBuckets
@@ -37,6 +40,23 @@ def token_identify(tokens: Mapping[str, User]) -> Identify:
     return identify
 
 
+def accounts_identify(db: Path) -> Identify:
+    """Return the app's `identify`: the user of the request's API token (checked on every call, so a revoked
+    token or a removed user is refused at once); the local user while the accounts database holds no user.
+
+    A session cookie does not open the API: only a token does, so that no page of another site can drive it
+    through a signed-in browser.
+    """
+
+    def identify(request: Request) -> User | None:
+        if not users.has_users(db):
+            return LOCAL_USER
+        token = bearer_token(request)
+        return users.get_user(db, tokens.token_user(db, token)) if token else None
+
+    return identify
+
+
 def local_identify(request: Request) -> User:
     """Return the local user for any request: the `identify` of an app without accounts."""
     del request
@@ -55,7 +75,7 @@ def caller_dependency(identify: Identify, buckets: TokenBuckets) -> Caller:
     """Return the FastAPI dependency giving each request's User: 401 without one, 429 over the token's rate."""
 
     async def caller(request: Request) -> User:
-        user = identify(request)
+        user = await anyio.to_thread.run_sync(identify, request)  # it may read SQLite: off the event loop
         if user is None:
             raise unauthorized()
         buckets.check(rate_key(request))

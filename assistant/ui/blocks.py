@@ -87,15 +87,16 @@ class Callbacks:
 
         yield reply(render.pending_html()), turns, ""
         try:
-            answer = self.assistant.ask(
-                question,
-                mode=mode,
-                filters=render.make_filters(sources, orgs, years),
-                history=[q for q, _ in turns],
-                answerer=answerer,
-                k=int(k),
-                user=current_user(self.settings, request),
-            )
+            with self.assistant.gate:  # shared with the API: at most concurrency_limit answers computed at once
+                answer = self.assistant.ask(
+                    question,
+                    mode=mode,
+                    filters=render.make_filters(sources, orgs, years),
+                    history=[q for q, _ in turns],
+                    answerer=answerer,
+                    k=int(k),
+                    user=current_user(self.settings, request),
+                )
         except AssistantError as exc:
             yield reply(render.error_html(str(exc))), turns, question  # give the question back to correct it
             return

@@ -13,6 +13,8 @@ from starlette.middleware import Middleware
 
 from assistant.accounts import users
 from assistant.accounts.roles import LOCAL_USER, User
+from assistant.api.auth import accounts_identify
+from assistant.api.router import mount_api
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.ui.file_guard import CorpusFileGuard
@@ -96,6 +98,7 @@ def build_app(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> Fast
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.include_router(build_router(settings))
+    mount_api(app, settings, assistant, accounts_identify(settings.accounts_path))  # before Gradio takes "/"
     app.add_middleware(SignInGate, settings=settings)
     return gr.mount_gradio_app(
         app,
