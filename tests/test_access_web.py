@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import gradio as gr
 import pytest
 from fastapi.testclient import TestClient
 from test_access import INVESTIGATION, LEDGER, OPEN, TEXTS, assistant, library  # noqa: F401  (fixtures)
 from test_sign_in import PASSWORD, call, login
 
-from assistant.accounts import tokens, users
+from assistant.accounts import conversations, tokens, users
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from assistant.ui.blocks import build_ui
+from assistant.ui.blocks import build_ui, chat_messages
+from assistant.ui.history_panel import WITHHELD, HistoryCallbacks
 from assistant.ui.web import build_app
 
 PEOPLE = {
@@ -122,3 +124,29 @@ def test_a_revoked_token_or_removed_user_is_refused_by_the_api_at_once(served: T
     assert served.get("/api/documents", headers=bearer).status_code == 200
     users.remove_user(settings.accounts_path, "temp")
     assert served.get("/api/documents", headers=bearer).status_code == 401
+
+
+def test_a_reopened_answer_is_withheld_once_its_document_is_hidden(served: TestClient, assistant: Assistant) -> None:  # noqa: F811
+    settings: Settings = served.app_state  # type: ignore[attr-defined]
+    tina, request = users.get_user(settings.accounts_path, "tina"), gr.Request(username="tina")
+    assert tina is not None
+    question = "When was the Harbour Watch pilot launched?"
+    answer = assistant.ask(question, user=tina)
+    assert not answer.abstained and OPEN in {c.source for s in answer.statements for c in s.citations}
+    now = HistoryCallbacks(settings, chat_messages, lambda user: frozenset())
+    current, _ = now.save(None, [(question, answer)], request)
+    assert now.open(current.id, request)[1] == [(question, answer)]  # as it was given
+    later = HistoryCallbacks(settings, chat_messages, lambda user: frozenset({OPEN}))  # the report restricted since
+    (_, shown), *_ = later.open(current.id, request)[1]
+    assert shown.abstained and shown.reason == WITHHELD and not shown.hits and not shown.statements
+    assert "Valletta" not in json.dumps(later.open(current.id, request)[0])
+
+
+def test_a_removed_accounts_conversations_go_with_it(served: TestClient) -> None:
+    settings: Settings = served.app_state  # type: ignore[attr-defined]
+    db = settings.accounts_path
+    users.add_user(db, "leaver", "trainee", PASSWORD)
+    conversations.create(db, "leaver", "Private notes")
+    users.remove_user(db, "leaver")
+    users.add_user(db, "leaver", "trainee", PASSWORD)  # someone else, later, under the same name
+    assert conversations.list_for(db, "leaver") == []

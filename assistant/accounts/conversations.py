@@ -183,6 +183,15 @@ def delete(db: Path, owner: str, conversation: str) -> None:
         _remove(con, conversation)
 
 
+def delete_all(db: Path, owner: str) -> int:
+    """Delete every conversation of `owner` (a removed account); return how many there were."""
+    with _transaction(db) as con:
+        ids = [row[0] for row in con.execute("SELECT id FROM conversations WHERE owner = ?", (owner,))]
+        for conversation in ids:
+            _remove(con, conversation)
+    return len(ids)
+
+
 def _clean_title(title: str) -> str:
     text = re.sub(r"\s+", " ", title or "").strip()
     if not text:

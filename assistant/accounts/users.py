@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.accounts import store
+from assistant.accounts import conversations, store
 from assistant.accounts.passwords import check_strength, dummy_hash, hash_password, verify_password
 from assistant.accounts.roles import ROLES, User
 from assistant.accounts.store import AccountError, connect
@@ -66,7 +66,10 @@ def add_user(db: Path, name: str, role: str, password: str, groups: tuple[str, .
 
 
 def remove_user(db: Path, name: str) -> None:
-    """Delete the user `name` with its sessions and tokens; raise AccountError when there is none."""
+    """Delete the user `name` with its sessions, tokens and conversations; raise AccountError when there is none.
+
+    The conversations go too: a later account given the same name must not find them.
+    """
     with connect(db) as conn:
         if not conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
             raise AccountError(f"No user named {name!r}.")
@@ -74,6 +77,7 @@ def remove_user(db: Path, name: str) -> None:
         conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
         conn.execute("DELETE FROM tokens WHERE name = ?", (name,))
         conn.execute("DELETE FROM user_groups WHERE name = ?", (name,))
+    conversations.delete_all(db, name)
 
 
 def set_password(db: Path, name: str, password: str) -> None:

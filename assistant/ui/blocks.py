@@ -331,7 +331,8 @@ def build_ui(settings: Settings, assistant: Assistant) -> gr.Blocks:
             cb.add_files, [d.upload, d.readers], [d.status, *library_outputs, d.upload], concurrency_limit=1
         )
         demo.load(cb.refresh_library, None, library_outputs)
-        history.wire(demo, HistoryCallbacks(settings, chat_messages), asked, turns, tab)  # stores each answer
+        hidden = lambda user: assistant.access.hidden(assistant.current_retriever().index.manifest, user)  # noqa: E731
+        history.wire(demo, HistoryCallbacks(settings, chat_messages, hidden), asked, turns, tab)  # stores each answer
         # Hiding is for the eye only: each of those callbacks checks the user's rights again (identity.require).
         demo.load(cb.show_user, None, [signed_in, brief_tab, eval_tab, d.upload_box])
     return demo

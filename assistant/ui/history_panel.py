@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import gradio as gr
@@ -23,6 +23,24 @@ from assistant.types import Turn
 from assistant.ui.identity import current_user
 
 Messages = Callable[[list[Turn]], list[dict[str, str]]]
+Hidden = Callable[[User], frozenset[str]]
+WITHHELD = "This answer quoted a document you may no longer read, so it is not shown; ask again for a current answer."
+
+
+def withheld(turns: Sequence[Turn], hidden: frozenset[str]) -> list[Turn]:
+    """Return `turns` with each answer that holds a passage of a `hidden` source replaced by an empty abstention.
+
+    A stored answer was right for its asker when it was given; their access may have been withdrawn since.
+    """
+    if not hidden:
+        return list(turns)
+    kept = []
+    for question, answer in turns:
+        held = {h.chunk.source for h in answer.hits} | {c.source for s in answer.statements for c in s.citations}
+        if held & hidden:
+            answer = replace(answer, statements=(), hits=(), abstained=True, reason=WITHHELD)
+        kept.append((question, answer))
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +120,11 @@ def label(conversation: store.Conversation) -> str:
 class HistoryCallbacks:
     """The sidebar's handlers; each takes the Gradio request last and acts for the user who made it."""
 
-    def __init__(self, settings: Settings, messages: Messages) -> None:
+    def __init__(self, settings: Settings, messages: Messages, hidden: Hidden | None = None) -> None:
         self.db = settings.accounts_path
         self.settings = settings
         self.messages = messages  # blocks.chat_messages: the chat's messages for a list of turns
+        self.hidden = hidden  # the sources a user may not read now (None: every user reads every document)
 
     def _user(self, request: gr.Request | None) -> User | None:
         user = current_user(self.settings, request)
@@ -159,7 +178,7 @@ class HistoryCallbacks:
             return (*(gr.skip(),) * 6, self._listed(user, None))
         if opened.unreadable:
             gr.Warning(f"{len(opened.unreadable)} stored answer(s) of this conversation could not be read: left out.")
-        turns = opened.turns
+        turns = withheld(opened.turns, self.hidden(user) if self.hidden else frozenset())
         state = Current(conversation, len(turns))
         return self.messages(turns), turns, state, render.source_placeholder_html(), None, title, gr.skip()
 
