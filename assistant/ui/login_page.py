@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.accounts.roles import User
+from assistant.accounts.roles import User, may
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f6f7f9; color: #1f2937;
@@ -44,10 +44,13 @@ def login_html(csrf: str, message: str = "", name: str = "") -> str:
 def signed_in_html(user: User, csrf: str | None) -> str:
     """Return the header's line naming the signed-in user and role, with a Sign out button (none for a token)."""
     who = f"Signed in as <strong>{html.escape(user.name)}</strong> ({html.escape(user.role)})"
+    # The tabs the user may open: the page's CSS hides the others' tab buttons (Gradio 6 does not hide a tab
+    # on a visibility update). Hiding is for the eye; each tab's callbacks check the user's rights themselves.
+    classes = " ".join(["signed-in", *(f"may-{action}" for action in ("brief", "eval") if may(user, action))])
     if csrf is None:
-        return f'<div class="signed-in">{who}</div>'
+        return f'<div class="{classes}">{who}</div>'
     return (
-        f'<form class="signed-in" method="post" action="/logout">{who} '
+        f'<form class="{classes}" method="post" action="/logout">{who} '
         f'<input type="hidden" name="csrf" value="{html.escape(csrf)}">'
         '<button type="submit" class="sign-out">Sign out</button></form>'
     )

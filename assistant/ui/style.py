@@ -40,6 +40,8 @@ CSS = f"""
 .signed-in {{display: flex; gap: .6rem; align-items: center; justify-content: flex-end; margin: 0;}}
 .signed-in .sign-out {{padding: .15rem .7rem; border: 1px solid var(--border-color-primary); border-radius: 4px;
   background: var(--button-secondary-background-fill); cursor: pointer;}}
+.gradio-container:has(.signed-in:not(.may-brief)) button[role="tab"][data-tab-id="brief"],
+.gradio-container:has(.signed-in:not(.may-eval)) button[role="tab"][data-tab-id="eval"] {{display: none !important;}}
 #chat .answer p {{margin: 0 0 .5rem;}}
 #chat .stmt.unverified, #chat .stmt.contradicted {{
   text-decoration: underline dotted {_WARN_LINE}; text-underline-offset: 3px;}}
