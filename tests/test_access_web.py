@@ -89,6 +89,9 @@ def test_the_page_lists_asks_and_serves_only_readable_documents(
         assert got.status_code == (200 if source in READS[name] else 404), (name, source)
         if got.status_code == 404:
             assert TEXTS[source][:20] not in got.text
+    # The catalog names every restricted document and its groups: it is no document, and never served.
+    catalog = quote(str((library.corpus_dir / "catalog.toml").resolve()))
+    assert client.get(f"/gradio_api/file={catalog}").status_code == 404
 
 
 @pytest.mark.parametrize("name", list(PEOPLE))

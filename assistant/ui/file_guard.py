@@ -1,8 +1,9 @@
-"""ASGI middleware: a corpus file is served only to a user who may read it.
+"""ASGI middleware: of the corpus folder, only indexed documents the user may read are served.
 
 The source panel links each cited file (`/gradio_api/file=<path>`); every signed-in user could otherwise fetch
-a restricted document by guessing its path. The guard answers such a request 404, the same as for a file that
-does not exist, so that a path's answer does not tell whether a restricted document is there.
+a restricted document by guessing its path, or the catalogs, which name the restricted documents and their
+groups. The guard answers any other corpus file 404, the same as for a file that does not exist, so that a
+path's answer does not tell whether a restricted document is there.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from urllib.parse import unquote
 
 import anyio
 
-# The sources a request's user may not read; the web layer finds the user from the request's session.
-HiddenFor = Callable[[dict[str, Any]], frozenset[str]]
+# The indexed sources a request's user may read; the web layer finds the user from the request's session.
+ReadableFor = Callable[[dict[str, Any]], frozenset[str]]
 _MARKERS = ("/file=", "/file/")
 
 
@@ -36,16 +37,16 @@ def requested_source(path: str, corpus_dir: Path) -> str | None:
 
 
 class CorpusFileGuard:
-    def __init__(self, app: Any, corpus_dir: Path, hidden_for: HiddenFor) -> None:
+    def __init__(self, app: Any, corpus_dir: Path, readable_for: ReadableFor) -> None:
         self.app = app
         self.corpus_dir = corpus_dir
-        self.hidden_for = hidden_for
+        self.readable_for = readable_for
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Callable[..., Awaitable[None]]) -> None:
         if scope.get("type") == "http":
             source = requested_source(unquote(scope.get("path", "")), self.corpus_dir)
             # The user's access is read from the accounts database: in a worker thread, off the event loop.
-            if source is not None and source in await anyio.to_thread.run_sync(self.hidden_for, scope):
+            if source is not None and source not in await anyio.to_thread.run_sync(self.readable_for, scope):
                 await send(
                     {"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]}
                 )

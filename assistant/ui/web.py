@@ -78,16 +78,16 @@ def gradio_user(request: Request) -> str | None:
     return request_user(request.scope)
 
 
-def hidden_for(settings: Settings, assistant: Assistant) -> Callable[[dict[str, Any]], frozenset[str]]:
-    """Return the file guard's lookup: the corpus sources the request's user may not read."""
+def readable_for(settings: Settings, assistant: Assistant) -> Callable[[dict[str, Any]], frozenset[str]]:
+    """Return the file guard's lookup: the indexed sources the request's user may read."""
     nobody = User("", "trainee")  # the gate lets no unknown user through; were one to pass, it reads no restricted file
 
-    def hidden(scope: dict[str, Any]) -> frozenset[str]:
+    def readable(scope: dict[str, Any]) -> frozenset[str]:
         db = settings.accounts_path
         user = LOCAL_USER if not users.has_users(db) else users.get_user(db, request_user(scope)) or nobody
-        return assistant.access.hidden(assistant.current_retriever().index.manifest, user)
+        return frozenset(str(doc["source"]) for doc in assistant.documents(user))
 
-    return hidden
+    return readable
 
 
 def build_app(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> FastAPI:
@@ -119,7 +119,9 @@ def build_app(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> Fast
         app_kwargs={
             "middleware": [
                 Middleware(DocumentsAsDownloads),
-                Middleware(CorpusFileGuard, corpus_dir=settings.corpus_dir, hidden_for=hidden_for(settings, assistant)),
+                Middleware(
+                    CorpusFileGuard, corpus_dir=settings.corpus_dir, readable_for=readable_for(settings, assistant)
+                ),
             ]
         },
     )
