@@ -283,3 +283,35 @@ def test_no_answer_ever_holds_a_passage_its_user_may_not_read(tmp_path: Path) ->
             assert {h.chunk.source for h in found.hits} <= may
             asked += 1
     assert asked == 36
+
+
+def test_the_cli_answers_as_an_account_when_asked_to(library: Settings, tmp_path: Path) -> None:
+    """`search`, `ask` and `brief --as-user NAME` use only what that account may read; without it, everything."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from assistant.accounts import users
+
+    db = tmp_path / "accounts.db"
+    users.add_user(db, "tina", "trainee", "long enough")
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX_DIR=str(library.index_dir),
+        ASSISTANT_CORPUS_DIR=str(library.corpus_dir),
+        ASSISTANT_ACCOUNTS_DB=str(db),
+        ASSISTANT_CONFIG="/nonexistent.toml",
+    )
+
+    def search(*extra: str) -> set[str]:
+        args = [sys.executable, "-m", "assistant", "search", "Nightjar smugglers Ravenna", "--json", *extra]
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return {hit["source"] for hit in json.loads(done.stdout)["hits"]}
+
+    assert INVESTIGATION in search()
+    assert search("--as-user", "tina") <= {OPEN}
+    args = [sys.executable, "-m", "assistant", "ask", "Who?", "--as-user", "nobody"]
+    refused = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode != 0 and "No account named 'nobody'" in refused.stderr

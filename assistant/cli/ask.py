@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters
+from assistant.cli.options import add_filter_argument, add_store_argument, add_user_argument, parse_filters, user_of
 from assistant.config import ANSWERERS, RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError, QueryError
 
@@ -24,6 +24,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object: answer, citations, passages, timings")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     add_filter_argument(p)
+    add_user_argument(p)
     add_store_argument(p)
     p.add_argument("--answerer", choices=ANSWERERS, default=None, help="default: the answerer setting")
     p.add_argument("--k", type=int, default=None, help="passages retrieved (at least 10)")
@@ -44,8 +45,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     questions = _read_questions(args.questions_file) if args.questions_file else [args.question]
     if args.question is not None:
         check_question(args.question, settings.max_question_chars)  # fail fast, before loading the index
+    user = user_of(args.as_user, settings)
     assistant = Assistant.from_settings(settings)
-    options = {"mode": args.mode, "filters": filters, "answerer": args.answerer, "k": args.k}
+    options = {"mode": args.mode, "filters": filters, "answerer": args.answerer, "k": args.k, "user": user}
 
     if args.questions_file is None:
         answer = assistant.ask(args.question, **options)

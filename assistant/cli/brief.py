@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.briefing.draft import DEFAULT_QUESTIONS, TEMPLATES
-from assistant.cli.options import add_filter_argument, parse_filters
+from assistant.cli.options import add_filter_argument, add_user_argument, parse_filters, user_of
 from assistant.config import ANSWERERS, RETRIEVAL_MODES, Settings
 
 
@@ -24,6 +24,7 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
         "figures, actors, actions, recommendations, open issues)",
     )
     add_filter_argument(p)
+    add_user_argument(p)
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None, help="retrieval mode (default: setting)")
     p.add_argument(
         "--answerer",
@@ -52,6 +53,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         if not args.quiet and done < total:
             print(f"[{done + 1}/{total}] {what}", file=sys.stderr, flush=True)
 
+    user = user_of(args.as_user, settings)
     assistant = Assistant.from_settings(settings)
     note = draft_brief(
         assistant,
@@ -61,6 +63,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         mode=args.mode,
         answerer=args.answerer,
         progress=progress,
+        user=user,
     )
     if out is None:
         print(to_markdown(note))

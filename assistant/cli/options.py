@@ -7,7 +7,9 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.config import STORES
+from assistant.accounts import users
+from assistant.accounts.roles import LOCAL_USER, User
+from assistant.config import STORES, Settings
 from assistant.errors import AssistantError
 from assistant.types import Filters
 
@@ -26,6 +28,25 @@ def add_store_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", choices=STORES, default=None, help="where the index lives (default: the store setting)"
     )
+
+
+def add_user_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-user",
+        metavar="NAME",
+        default=None,
+        help="use only the documents this account may read, as the app would (default: every document)",
+    )
+
+
+def user_of(name: str | None, settings: Settings) -> User:
+    """Return the account `name` (the local user, who reads everything, when None); raise when there is none."""
+    if name is None:
+        return LOCAL_USER
+    user = users.get_user(settings.accounts_path, name)
+    if user is None:
+        raise AssistantError(f"No account named {name!r} in {settings.accounts_path}: see assistant users list.")
+    return user
 
 
 def parse_filters(items: Sequence[str]) -> Filters:

@@ -6,12 +6,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.accounts.store import AccountError
 from assistant.cli import ask, bench, brief, users
 from assistant.cli import eval as eval_command
-from assistant.cli.options import add_filter_argument, add_store_argument, parse_filters, progress_bar
+from assistant.cli.options import (
+    add_filter_argument,
+    add_store_argument,
+    add_user_argument,
+    parse_filters,
+    progress_bar,
+    user_of,
+)
 from assistant.config import RETRIEVAL_MODES, Settings, load_settings
 from assistant.errors import AssistantError
 from assistant.output.text import page_label
@@ -63,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="number of passages (default: top_k setting)")
     p.add_argument("--mode", choices=RETRIEVAL_MODES, default=None)
     add_filter_argument(p)
+    add_user_argument(p)
     add_store_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
@@ -106,12 +115,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.pipeline import check_question
+    from assistant.retrieval.access import AccessMap
     from assistant.retrieval.retrieve import Retriever
 
     # The same checks as `ask` and the app (empty, control characters, length), before loading the index.
     query = check_question(args.query, settings.max_question_chars)
+    user = user_of(args.as_user, settings)
     retriever = Retriever.from_settings(settings)
-    hits = retriever.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter)).hits
+    hidden = AccessMap(settings.corpus_dir).hidden(retriever.index.manifest, user)
+    filters = replace(parse_filters(args.filter), hidden=hidden)
+    hits = retriever.search(query, k=args.k, mode=args.mode, filters=filters).hits
     if args.json:
         print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=1))
         return 0
