@@ -35,6 +35,7 @@ from assistant.cli.run import main as cli_main
 from assistant.config import Settings
 from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.index.generations import current_generation, load_index
+from assistant.ingest.update import ingest
 from assistant.output.text import render_text
 from assistant.pipeline import Assistant
 from assistant.retrieval.retrieve import Retrieval, Retriever
@@ -268,7 +269,10 @@ def test_current_pointing_outside_the_index_is_refused(planted: tuple[Path, Path
 # --- the app over HTTP -------------------------------------------------------------------------------
 
 USER, PASSWORD = "ana", "s3cret-pass"
-PAGE = "<html><body><script>fetch('/gradio_api/info').then(r => r.text()).then(alert)</script></body></html>\n"
+PAGE = (
+    "<html><body><p>Harbour patrol notes for the week.</p>"
+    "<script>fetch('/gradio_api/info').then(r => r.text()).then(alert)</script></body></html>\n"
+)
 STARTUP_S = 240
 
 
@@ -317,6 +321,8 @@ def app(seed_index: Path, seed_settings: Settings, tmp_path_factory: pytest.Temp
     secret.write_text("TOP SECRET: not a corpus file\n")
     (corpus / "leak.txt").symlink_to(secret)  # a link inside the corpus pointing out of it
     (corpus / "page.html").write_text(PAGE)  # as any user can add through the Documents tab
+    # Indexed, as an upload is: of the corpus folder only indexed documents are served (ui/file_guard.py).
+    assert not ingest(seed_settings.replace(corpus_dir=corpus, index_dir=index), [corpus / "page.html"]).skipped
     users.add_user(root / "accounts.db", USER, "staff", PASSWORD)  # the accounts file beside the index folder
     env = {
         "ASSISTANT_CORPUS_DIR": str(corpus),

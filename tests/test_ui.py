@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ class ScriptedAssistant:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.calls: list[dict[str, Any]] = []
+        self.gate = threading.BoundedSemaphore(1)  # the answer gate the chat shares with the API
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         self.calls.append(dict(kwargs, question=question))
