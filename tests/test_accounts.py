@@ -55,12 +55,12 @@ def test_users_groups_and_refusals(tmp_path: Path) -> None:
 
 def test_other_tables_in_the_file_are_kept(tmp_path: Path) -> None:
     db = tmp_path / "accounts.db"
-    with sqlite3.connect(db) as conn:  # as the conversation history module does with its own tables
-        conn.execute("CREATE TABLE IF NOT EXISTS conversations (id INTEGER PRIMARY KEY, user TEXT)")
-        conn.execute("INSERT INTO conversations (user) VALUES ('ana')")
+    with sqlite3.connect(db) as conn:  # a table that none of the migrations makes, as another tool might add
+        conn.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, user TEXT)")
+        conn.execute("INSERT INTO notes (user) VALUES ('ana')")
     users.add_user(db, "ana", "trainee", PASSWORD)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT user FROM conversations").fetchall() == [("ana",)]
+        assert conn.execute("SELECT user FROM notes").fetchall() == [("ana",)]
 
 
 def test_sessions_and_tokens_are_stored_hashed_and_end(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 Every function takes the owner's name and finds only that owner's conversations: another user's id is
 "not found", exactly as an id that never existed, so nobody learns that someone else's conversation exists.
 A connection is opened per call (Gradio answers on several threads); WAL lets readers go on while one writes.
+The tables are made by the accounts database's migrations (store.py), like the others in the file.
 Questions and answers are stored in clear (docs/security.md).
 """
 
@@ -13,11 +14,13 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.accounts import store
 from assistant.accounts.answer_json import from_json, to_json
+from assistant.accounts.store import AccountError
 from assistant.errors import AssistantError
 from assistant.types import Answer, Turn
 
@@ -28,25 +31,6 @@ MAX_TURNS = 200
 # busy user would grow without end (a conversation of 200 answers with their passages is a few MB).
 MAX_CONVERSATIONS = 500
 TITLE_MAX_CHARS = 60
-TIMEOUT_S = 10.0  # another thread's write (a turn, a login) takes milliseconds; waiting longer means a stuck writer
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    title TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_by_owner ON conversations (owner, updated);
-CREATE TABLE IF NOT EXISTS turns (
-    conversation TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    PRIMARY KEY (conversation, position)
-);
-"""
 
 
 class ConversationError(AssistantError):
@@ -217,17 +201,14 @@ def _now() -> str:
 
 @contextmanager
 def _transaction(db: Path, write: bool = True) -> Iterator[sqlite3.Connection]:
-    """Yield a connection to `db` (the tables made if missing) inside one transaction, then close it."""
+    """Yield a connection to the accounts database `db` inside one transaction (store.connect), then close it.
+
+    A writer takes the lock at once, so two appends never read the same last position.
+    """
     try:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(db, timeout=TIMEOUT_S)) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
-            with con:  # commits, or rolls back on an exception
-                # A writer takes the lock at once, so two appends never read the same last position.
-                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield con
-    except (sqlite3.Error, OSError) as exc:
+        with store.connect(db, write) as con:
+            yield con
+    except AccountError as exc:
         raise ConversationError(
             f"The conversation history cannot be read or saved ({exc}): tell the administrator."
         ) from exc

@@ -1,7 +1,7 @@
 """The accounts database: one SQLite file, opened per call, its schema created and migrated on first use.
 
-Other parts (conversation history) keep their own tables in the same file with CREATE TABLE IF NOT EXISTS;
-`PRAGMA user_version` counts the migrations of the accounts tables below, and no table is ever dropped here.
+Every table of the file (users, sessions, tokens, the audit log, conversations) is made by the migrations
+below; `PRAGMA user_version` counts those applied, and no table is ever dropped here.
 """
 
 from __future__ import annotations
@@ -60,6 +60,24 @@ MIGRATIONS: tuple[str, ...] = (
         user TEXT NOT NULL,
         action TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # Each user's conversations (conversations.py). IF NOT EXISTS: files from before this step may hold them.
+    """
+    CREATE TABLE IF NOT EXISTS conversations (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS conversations_by_owner ON conversations (owner, updated);
+    CREATE TABLE IF NOT EXISTS turns (
+        conversation TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        PRIMARY KEY (conversation, position)
     );
     """,
 )
