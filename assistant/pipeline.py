@@ -119,8 +119,7 @@ class Assistant:
             raise ConfigError(f"Unknown answerer {which!r}: use {' or '.join(ANSWERERS)}.")
         started = time.perf_counter()
         retriever = self.current_retriever()
-        hidden = self.access.hidden(retriever.index.manifest, user)
-        filters = replace(filters or Filters(), hidden=(filters or Filters()).hidden | hidden)
+        hidden, filters = self._readable(retriever, user, filters)
         rewritten = standalone(question, history, self.embeddings.similarity) if history else question
         found = retriever.search(rewritten, k=max(k or self.settings.top_k, 10), mode=mode, filters=filters)
         timings = {"retrieve": 0.0, "rerank": 0.0, **found.timings_ms}
@@ -161,9 +160,17 @@ class Assistant:
         """Return the passages retrieved for `query` among the documents `user` may read."""
         query = check_question(query, self.settings.max_question_chars)
         retriever = self.current_retriever()
-        hidden = self.access.hidden(retriever.index.manifest, user)
-        filters = replace(filters or Filters(), hidden=(filters or Filters()).hidden | hidden)
+        _, filters = self._readable(retriever, user, filters)
         return retriever.search(query, k=k, mode=mode, filters=filters)
+
+    def _readable(self, retriever: Retriever, user: User, filters: Filters | None) -> tuple[frozenset[str], Filters]:
+        """Return the sources of `retriever`'s index that `user` may not read, and `filters` hiding them too.
+
+        Taken from the same index the search reads, so an upload published meanwhile is never searched unchecked.
+        """
+        filters = filters or Filters()
+        hidden = self.access.hidden(retriever.index.manifest, user)
+        return hidden, replace(filters, hidden=filters.hidden | hidden)
 
     def restricted(self) -> dict[str, frozenset[str]]:
         """Return the groups of each indexed source restricted to some (the Documents tab offers them to admins)."""

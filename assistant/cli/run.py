@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from assistant.accounts.store import AccountError
@@ -114,17 +113,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.pipeline import check_question
-    from assistant.retrieval.access import AccessMap
-    from assistant.retrieval.retrieve import Retriever
+    from assistant.pipeline import Assistant, check_question
 
     # The same checks as `ask` and the app (empty, control characters, length), before loading the index.
     query = check_question(args.query, settings.max_question_chars)
     user = user_of(args.as_user, settings)
-    retriever = Retriever.from_settings(settings)
-    hidden = AccessMap(settings.corpus_dir).hidden(retriever.index.manifest, user)
-    filters = replace(parse_filters(args.filter), hidden=hidden)
-    hits = retriever.search(query, k=args.k, mode=args.mode, filters=filters).hits
+    assistant = Assistant.from_settings(settings)
+    hits = assistant.search(query, k=args.k, mode=args.mode, filters=parse_filters(args.filter), user=user).hits
     if args.json:
         print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=1))
         return 0
