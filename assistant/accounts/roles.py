@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Each role has the rights of those before it (docs/security.md, "Accounts").
@@ -13,6 +14,8 @@ _RIGHTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"users", "delete", "audit", "all-documents"}),
 }
 ACTIONS: frozenset[str] = frozenset().union(*_RIGHTS.values())
+# A group's name, wherever one is given: a user's groups, a catalog entry's, an upload's readers.
+GROUP_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from assistant.accounts import conversations, store
 from assistant.accounts.passwords import check_strength, dummy_hash, hash_password, verify_password
-from assistant.accounts.roles import ROLES, User
+from assistant.accounts.roles import GROUP_NAME, ROLES, User
 from assistant.accounts.store import AccountError, connect
 
 NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
-GROUP = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ def check_name(name: str) -> str:
 def check_groups(groups: list[str] | tuple[str, ...] | frozenset[str]) -> tuple[str, ...]:
     """Return the sorted unique `groups`, or raise AccountError naming a bad one."""
     for group in groups:
-        if not GROUP.fullmatch(group):
+        if not GROUP_NAME.fullmatch(group):
             raise AccountError(f"Bad group name {group!r}: use letters, digits, _ and -.")
     return tuple(sorted(set(groups)))
 

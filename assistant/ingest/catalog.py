@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -19,11 +18,11 @@ from typing import Any
 
 import tomli_w
 
+from assistant.accounts.roles import GROUP_NAME
 from assistant.errors import ConfigError
 
 CATALOG_NAME = "catalog.toml"
 UPLOADS_CATALOG = Path("uploads") / CATALOG_NAME  # relative to the corpus folder
-GROUP_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)

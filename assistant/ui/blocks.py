@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.accounts.readers import check_readers, reader_choices
 from assistant.accounts.roles import LOCAL_USER, may
 from assistant.config import RETRIEVAL_MODES, Settings
 from assistant.errors import AssistantError
@@ -22,7 +23,7 @@ from assistant.output.export import to_docx, to_markdown
 from assistant.pipeline import Assistant
 from assistant.types import Turn
 from assistant.ui.brief_tab import build_brief_tab
-from assistant.ui.documents_tab import build_documents_tab, check_readers, library_view, reader_choices
+from assistant.ui.documents_tab import build_documents_tab, library_view
 from assistant.ui.eval_tab import build_eval_tab
 from assistant.ui.history_panel import HistoryCallbacks, build_history_panel
 from assistant.ui.identity import current_user, record, require

@@ -7,12 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.accounts.readers import UploadRefused, check_readers, reader_choices
 from assistant.config import Settings
 from assistant.ingest.uploads import UPLOAD_SUFFIXES
 from assistant.output import render
-
-__all__ = ["DocumentsTab", "UploadRefused", "build_documents_tab", "check_readers", "library_view", "reader_choices"]
 
 
 @dataclass
