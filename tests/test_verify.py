@@ -75,3 +75,17 @@ def test_a_citation_to_a_passage_not_retrieved_is_removed(passages: dict[str, Hi
     (checked,) = verify([statement], [passages["school"]], cache)
     assert checked.citations == ()
     assert checked.support == "unverified"
+
+
+def test_a_statement_denying_its_passage_scores_below_the_same_statement_affirmed(
+    passages: dict[str, Hit], cache: EmbeddingService
+) -> None:
+    affirmed = cite(
+        "More than half of the migrant deaths IOM recorded in 2016 happened while being smuggled.", passages["deaths"]
+    )
+    denied = cite("None of the migrant deaths IOM recorded in 2016 happened while being smuggled.", passages["deaths"])
+    (yes,) = verify([affirmed], list(passages.values()), cache)
+    (no,) = verify([denied], list(passages.values()), cache)
+    assert yes.support == "verified"
+    assert no.support != "verified"
+    assert no.support_score < yes.support_score

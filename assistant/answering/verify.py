@@ -1,7 +1,8 @@
 """Support score of each statement against the passages it cites: MiniLM similarity, key terms, numbers, names.
 
 There is no NLI model offline (../shared/MODELS.md), so this is a support score, not entailment: it says
-the cited span is about the same thing and contains the statement's facts, not that it implies them.
+the cited span is about the same thing and contains the statement's facts, not that it implies them. The
+score is a logistic regression over a few such measures, fitted on the labelled support pairs' dev split.
 """
 
 from __future__ import annotations
@@ -13,18 +14,27 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answering.learned import Scorer
-from assistant.answering.sentences import plain
+from assistant.answering.sentences import plain, units
 from assistant.answering.terms import content_stems, names, numbers
 from assistant.embedding.scorer import probability
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Citation, Hit, Statement
 from assistant.types import Support as SupportLabel
 
-# A statement is verified when its score reaches this; chosen on labelled pairs from the eval set
-# (reference answer vs its gold passage, and vs the best-ranked wrong passage): docs/answers.md "Support score".
+# The support score of a statement that is not a verbatim quote: a logistic regression over SUPPORT_FEATURES,
+# fitted by `bench/support_fit.py` on the dev split of the library's and the seed set's support pairs (1,152
+# pairs, 2026-12-07). Five-fold cross-validation by document there: ROC AUC 0.833 against 0.826 for the hand
+# blend it replaces (0.5 similarity + 0.5 overlap); library 0.834 against 0.806, seed 0.863 against 0.876.
+# Counts of the statement's numbers and words added 0.02 there but learnt that the set's supported statements
+# carry numbers: a near-verbatim "More than half of them died while being smuggled." fell to 0.44.
+SUPPORT_FEATURES = ("similarity", "span_similarity", "overlap", "missing_numbers", "missing_names", "negation")
+SUPPORT_WEIGHTS = (2.599, 1.111, 1.084, -0.929, -0.372, -0.747)
+SUPPORT_BIAS = -2.540
+# A statement is verified when its score reaches this (and it names no number or name the passages lack).
+# Same run, held-out scores: accuracy is flat from 0.40 to 0.55 (0.79); the highest is taken, since a wrong
+# "verified" misleads and a wrong "unverified" only asks the reader to check: precision 0.806, recall 0.543,
+# against 0.761 / 0.590 for the hand blend at its 0.55 (docs/answers.md "Support score").
 VERIFIED_AT = 0.55
-W_SIMILARITY = 0.5
-W_OVERLAP = 0.5
 # The learned scorer's share of the support score of a paraphrase: not tuned, the scorer is off by default
 # (bench/scorer_study.py --support sweeps it on the library's dev tuning half).
 W_LEARNED = 0.5
@@ -37,6 +47,13 @@ _INSTRUCTION = re.compile(
     r"\b(?:instructions?|prompts?|rules|questions?|above|previous|everything)\b"
     r"|\b(?:reply|respond|answer|say|output|print)\s+(?:only\s+)?(?:with\s+)?(?:the\s+word\s+)?[\"“']?[A-Z]{3,}\b"
     r"|\b(?:system prompt|you are now|you must now)\b)[^.!?\n]*[.!?]?",
+    re.IGNORECASE,
+)
+# Words that deny or restrict: a statement using one where its best sentence uses none (or the reverse)
+# often says the opposite ("may freely give assistance" against "must not give assistance").
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|unable|fail(?:s|ed)?|lack(?:s|ed)?"
+    r"|refus\w*|den(?:y|ies|ied)|only|free(?:ly)?|any)\b|n't\b",
     re.IGNORECASE,
 )
 
@@ -85,28 +102,50 @@ def support(
 ) -> Support:
     """Return the support of statement `text` by the spans its `citations` quote.
 
-    A statement quoted word for word needs no model. Otherwise, with the learned `scorer`, the score is
-    its probability that the cited passages support the statement, blended with the hand score by W_LEARNED.
+    A statement quoted word for word scores 1. Otherwise the score is the fitted probability that the cited
+    spans support it; with the learned `scorer` (off by default), blended with its probability by W_LEARNED.
     """
-    spans = [plain(_span(c, chunks)) for c in citations]
+    spans = [_span(c, chunks) for c in citations]
     whole = " ".join(plain(chunks[c.chunk_id]) for c in citations)
     statement = plain(text)
-    if any(statement == s or statement in s for s in spans):
-        similarity = 1.0
-    else:
-        vectors = embeddings.texts([statement, *spans])
-        similarity = float(np.max(vectors[1:] @ vectors[0]))
-    stems = set(content_stems(statement))
-    span_stems = set(content_stems(" ".join(spans)))
-    overlap = len(stems & span_stems) / len(stems) if stems else 1.0
-    missing = sorted(numbers(statement) - numbers(whole))
-    whole_words = set(content_stems(whole)) | {w.lower() for w in whole.split()}
-    missing += sorted(n for n in names(statement) if n not in whole.lower() and set(content_stems(n)) - whole_words)
-    score = W_SIMILARITY * similarity + W_OVERLAP * overlap
-    if scorer is not None and similarity < 1.0:
+    if any(statement == s or statement in s for s in map(plain, spans)):
+        return Support(1.0, 1.0, 1.0, ())
+    features, missing = support_features(statement, spans, whole, embeddings)
+    score = float(1.0 / (1.0 + np.exp(-(SUPPORT_BIAS + np.dot(SUPPORT_WEIGHTS, features)))))
+    if scorer is not None:
         learned = float(probability(scorer.scores([(statement, whole)])[0]))
         score = W_LEARNED * learned + (1 - W_LEARNED) * score
-    return Support(score, similarity, overlap, tuple(missing))
+    return Support(score, features[0], features[2], missing)
+
+
+def support_features(
+    statement: str, spans: Sequence[str], whole: str, embeddings: EmbeddingService
+) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Return the SUPPORT_FEATURES of `statement` against the cited `spans` (of passages `whole`), and the
+    numbers and names of the statement that `whole` lacks."""
+    plain_spans = [plain(s) for s in spans]
+    sentences = [plain(u.text) for s in spans for u in units(s)] or plain_spans
+    vectors = embeddings.texts([statement, *plain_spans, *sentences])
+    span_similarity = float(np.max(vectors[1 : 1 + len(spans)] @ vectors[0]))
+    by_sentence = vectors[1 + len(spans) :] @ vectors[0]
+    best = sentences[int(np.argmax(by_sentence))]
+    stems = set(content_stems(statement))
+    overlap = len(stems & set(content_stems(" ".join(plain_spans)))) / len(stems) if stems else 1.0
+    missing_numbers = sorted(numbers(statement) - numbers(whole))
+    whole_words = set(content_stems(whole)) | {w.lower() for w in whole.split()}
+    missing_names = sorted(
+        n for n in names(statement) if n not in whole.lower() and set(content_stems(n)) - whole_words
+    )
+    negation = bool(_NEGATION.search(statement)) != bool(_NEGATION.search(best))
+    features = (
+        float(np.max(by_sentence)),
+        span_similarity,
+        overlap,
+        float(len(missing_numbers)),
+        float(len(missing_names)),
+        float(negation),
+    )
+    return features, tuple(missing_numbers + missing_names)
 
 
 def without_instructions(text: str) -> str:
