@@ -42,10 +42,14 @@ $(VENV)/.stamp-app: pyproject.toml
 	bash scripts/install-ocr.sh
 	touch $@
 
-$(VENV)/.stamp-test: $(VENV)/.stamp-app
-	$(BIN)/pip install --quiet -e '.[test]'
-	bash scripts/install-browser.sh
-	touch $@
+# All that .stamp-app installs plus the test tools, in one pip run (not a second resolver pass over the app's
+# packages); Debian's Tesseract and Chromium install meanwhile, and both must succeed.
+$(VENV)/.stamp-test: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	{ bash scripts/install-ocr.sh && bash scripts/install-browser.sh; } & system=$$!; \
+	$(BIN)/pip install --quiet torch==2.13.0 && $(BIN)/pip install --quiet -e '.[test]'; pip=$$?; \
+	wait $$system && exit $$pip
+	touch $(VENV)/.stamp-app $@
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/.staging-* index/.lock
