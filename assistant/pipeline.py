@@ -14,7 +14,6 @@ from assistant.answering.abstention import not_in_documents
 from assistant.answering.followup import History, standalone
 from assistant.answering.verify import verify
 from assistant.config import ANSWERERS, Settings
-from assistant.embedding.embedder import load_embedder
 from assistant.embedding.service import EmbeddingService
 from assistant.errors import ConfigError, QueryError
 from assistant.index.generations import current_generation
@@ -73,9 +72,8 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        embedder = load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
-        retriever = Retriever.from_settings(settings, embedder)
-        return cls(settings, retriever, follow_index=True, embeddings=EmbeddingService(embedder))
+        retriever = Retriever.from_settings(settings)  # the configured embedder, loaded after the index is found
+        return cls(settings, retriever, follow_index=True, embeddings=EmbeddingService(retriever.embedder))
 
     def reload(self) -> None:
         """Pick up a newly published index (after an ingest or upload)."""

@@ -10,5 +10,8 @@ if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
 fi
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
+# `make test` runs install-ocr.sh and then this script: one `apt-get update` (a fresh InRelease) serves both.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*InRelease' -mmin -60 -print -quit 2>/dev/null)" ]; then
+  $SUDO apt-get update -qq >/dev/null
+fi
 $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null

@@ -24,5 +24,8 @@ for lang in "${LANGS[@]}"; do
   PACKAGES+=("tesseract-ocr-$lang")
 done
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
+# `make test` runs this script and then install-browser.sh: one `apt-get update` (a fresh InRelease) serves both.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*InRelease' -mmin -60 -print -quit 2>/dev/null)" ]; then
+  $SUDO apt-get update -qq >/dev/null
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null

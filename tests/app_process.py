@@ -34,10 +34,18 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}/"
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """Return a free localhost port that this process has not handed out before (an app there may not listen yet)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 @contextmanager
@@ -47,6 +55,17 @@ def running_app(
     """Run app.py with cwd `root` and os.environ updated by `env` (minus `unset`); stop it on exit.
 
     The app is ready once its port accepts connections: uvicorn listens only after Gradio's startup.
+    """
+    with started_app(root, env, unset) as app:
+        wait_until_listening(app, startup_s)
+        yield app
+
+
+@contextmanager
+def started_app(root: Path, env: Mapping[str, str], unset: tuple[str, ...] = ()) -> Iterator[AppProcess]:
+    """Start app.py as running_app does, without waiting for it to listen; stop it on exit.
+
+    Apps started one after the other this way load their models side by side, one per core.
     """
     port = free_port()
     full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **env}
@@ -62,7 +81,6 @@ def running_app(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_listening(process, port, log_path, startup_s)
             yield AppProcess(port, log_path, process)
         finally:
             process.terminate()
@@ -71,6 +89,11 @@ def running_app(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def wait_until_listening(app: AppProcess, startup_s: float) -> None:
+    """Return once `app` accepts connections; raise AppStartError if it exits or is not listening in `startup_s`."""
+    _wait_until_listening(app.process, app.port, app.log, startup_s)
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path, startup_s: float) -> None:

@@ -304,14 +304,29 @@ def test_the_cli_answers_as_an_account_when_asked_to(library: Settings, tmp_path
         ASSISTANT_CONFIG="/nonexistent.toml",
     )
 
-    def search(*extra: str) -> set[str]:
-        args = [sys.executable, "-m", "assistant", "search", "Nightjar smugglers Ravenna", "--json", *extra]
-        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-        assert done.returncode == 0, done.stderr
-        return {hit["source"] for hit in json.loads(done.stdout)["hits"]}
+    def start(*args: str) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "assistant", *args]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
-    assert INVESTIGATION in search()
-    assert search("--as-user", "tina") <= {OPEN}
-    args = [sys.executable, "-m", "assistant", "ask", "Who?", "--as-user", "nobody"]
-    refused = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-    assert refused.returncode != 0 and "No account named 'nobody'" in refused.stderr
+    def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+        out, err = process.communicate(timeout=300)
+        return process.returncode, out, err
+
+    def sources(process: subprocess.Popen[str]) -> set[str]:
+        code, out, err = finish(process)
+        assert code == 0, err
+        return {hit["source"] for hit in json.loads(out)["hits"]}
+
+    # The three commands run side by side: each loads the model on its own core.
+    everything = start("search", "Nightjar smugglers Ravenna", "--json")
+    as_tina = start("search", "Nightjar smugglers Ravenna", "--json", "--as-user", "tina")
+    as_nobody = start("ask", "Who?", "--as-user", "nobody")
+    try:
+        assert INVESTIGATION in sources(everything)
+        assert sources(as_tina) <= {OPEN}
+        code, _, err = finish(as_nobody)
+        assert code != 0 and "No account named 'nobody'" in err
+    finally:
+        for process in (everything, as_tina, as_nobody):
+            process.kill()  # a no-op for those that ended
+            process.wait()

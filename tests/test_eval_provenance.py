@@ -7,9 +7,12 @@ quote that the index could never hold fails here, not as a silent miss in the ev
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter
-from functools import cache
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from assistant.evaluation.metrics import normalise
 from assistant.evaluation.sets import SETS
 from assistant.ingest.catalog import load_catalog
 from assistant.ingest.loaders import load_file
+from assistant.types import Document
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = REPO / "shared" / "library"
@@ -41,11 +45,39 @@ MIN_SUPPORT_PAIRS = 1500
 MIN_BRIEFING_TOPICS = 12
 
 
-@cache
+# (corpus, source) -> the normalised text of that file as the loaders clean it; filled by document_text, or by
+# load_texts for many files at once.
+_TEXTS: dict[tuple[Path, str], str] = {}
+
+
 def document_text(corpus: Path, source: str) -> str:
     """Return the normalised text of one corpus file as the loaders clean it."""
-    entry = load_catalog(corpus).get(source)
-    return normalise(" ".join(d.text for d in load_file(corpus / source, source, entry)))
+    if (corpus, source) not in _TEXTS:
+        load_texts(corpus, [source])
+    return _TEXTS[corpus, source]
+
+
+def load_texts(corpus: Path, sources: Iterable[str]) -> None:
+    """Load the corpus files `sources` into document_text's cache, one process per core, the largest first.
+
+    Reading the library's large PDFs is pure Python (pypdf), so one process reads them on one core only.
+    """
+    todo = sorted({s for s in sources if (corpus, s) not in _TEXTS}, key=lambda s: -(corpus / s).stat().st_size)
+    catalog = load_catalog(corpus)
+    workers = min(len(todo), os.cpu_count() or 1)
+    if workers <= 1:
+        for source in todo:
+            _TEXTS[corpus, source] = _text(load_file(corpus / source, source, catalog.get(source)))
+        return
+    # spawn, not fork: this process may already run torch's threads.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        loading = {s: pool.submit(load_file, corpus / s, s, catalog.get(s)) for s in todo}
+        for source, documents in loading.items():
+            _TEXTS[corpus, source] = _text(documents.result())
+
+
+def _text(documents: list[Document]) -> str:
+    return normalise(" ".join(d.text for d in documents))
 
 
 def _corpus(set_name: str) -> Path:
@@ -129,9 +161,11 @@ def test_splits_are_by_document(set_name: str) -> None:
 
 
 def test_every_library_evidence_quote_is_in_its_document() -> None:
+    records = _library_questions()
+    load_texts(_corpus("library"), {e["source"] for r in records for e in r["evidence"]})
     missing = [
         f"{r['id']}: {e['source']}: {e['quote'][:70]!r}"
-        for r in _library_questions()
+        for r in records
         for e in r["evidence"]
         if not _quoted("library", e["source"], e["quote"])
     ]

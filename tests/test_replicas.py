@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_process import AppStartError, free_port, running_app
+from app_process import AppStartError, free_port, started_app, wait_until_listening
 
 from assistant.config import Settings
 from assistant.index.generations import load_index
@@ -98,9 +98,12 @@ def test_an_upload_through_one_replica_is_answered_by_the_other(
             # No sentence reranking: each replica would embed every sentence of the corpus on each new index.
             "ASSISTANT_RETRIEVAL_MODE": "hybrid",
         }
+        # Both start at once, as replicas of a deployment do: each loads its models on its own core.
+        first = stack.enter_context(started_app(root, env, unset=("ASSISTANT_AUTH",)))
+        second = stack.enter_context(started_app(root, env, unset=("ASSISTANT_AUTH",)))
         try:
-            first = stack.enter_context(running_app(root, env, STARTUP_S, unset=("ASSISTANT_AUTH",)))
-            second = stack.enter_context(running_app(root, env, STARTUP_S, unset=("ASSISTANT_AUTH",)))
+            for app in (first, second):
+                wait_until_listening(app, STARTUP_S)
         except AppStartError as exc:
             pytest.fail(str(exc))
         one = Client(first.url, verbose=False, download_files=False, analytics_enabled=False)

@@ -79,8 +79,9 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
         """Return a retriever over the published index, with `embedder` or the configured one."""
-        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
+        # The index first: a missing or damaged one is reported at once, not after the model's 10 s of imports.
         index = load_index(settings.index_dir, StoreTarget.from_settings(settings), settings.milvus_token)
+        embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size, settings.embed_precision)
         if index.manifest.embedder != embedder.name:
             # Queries must be embedded the way the passages were: another model or precision ranks at random.
             raise IndexMissingError(
