@@ -16,7 +16,7 @@ from assistant.answering.evidence import (
 )
 from assistant.answering.question import GENERIC, KIND_WORDS, Question, asked_kinds, only, year_conflict
 from assistant.answering.quotes import Pick, spans, with_list
-from assistant.answering.terms import content_stems, has_date, words, wordset
+from assistant.answering.terms import content_stems, has_date, quantities, words, wordset
 from assistant.types import Chunk, Hit
 
 # Further sentences, by their ranking score (a logit): from the answer's passage within SAME_MARGIN of
@@ -87,6 +87,15 @@ def select(
         extra = next((c for c, m in pool if admissible(c, m) and has_answer_type(part_q, c.unit.text)), None)
         if extra is not None:
             chosen.append(extra)
+    # "How many members sit on GRETA, and how long is their term?": one figure answers one of the counts.
+    counts = _counts_asked(q.text)
+    while counts > 1 and len(_figures(q, chosen)) < counts:
+        held = _figures(q, chosen)
+        pool = [(c, 99.0) for c in home.candidates] + [(c, PART_MARGIN) for p in others[:3] for c in p.candidates]
+        extra = next((c for c, m in pool if admissible(c, m) and _figures(q, [c]) - held), None)
+        if extra is None:
+            break
+        chosen.append(extra)
     terms = _acronyms(q) if "define" in q.kinds else []
     for term in terms:
         # "What are the GAI?": the sentence that spells the acronym out, from the answer's document
@@ -103,6 +112,19 @@ def select(
     if not _compares_sources(q.text):
         chosen = _prune(q, chosen, parts, terms, required)
     return spans(chosen, "list" in q.kinds, hits)
+
+
+_COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|old|often|quickly|soon)\b", re.I)
+
+
+def _counts_asked(question: str) -> int:
+    """Return how many figures the question asks for: one per "how many / how long ..." it holds."""
+    return len(_COUNT_ASKED.findall(question))
+
+
+def _figures(q: Question, chosen: Sequence[Candidate]) -> set[str]:
+    """Return the figures the chosen sentences give that the question does not already name."""
+    return set().union(*(quantities(c.unit.text) for c in chosen)) - q.numbers
 
 
 def _required(q: Question, chunk: Chunk, stats: TermStats) -> dict[str, float]:
