@@ -78,20 +78,18 @@ def select(
                 docs.add(doc)
     # "when" asks for a time only where the analysis found it asked ("avoiding when talking" does not).
     parts = [k for k in asked_kinds(q.text) if k in q.kinds] or sorted(q.kinds & set(KIND_WORDS))
+    # A missing part may come from the answer's own passage whatever the score; another passage must score close.
+    pool = [(c, 99.0) for c in home.candidates] + [(c, PART_MARGIN) for p in others[:3] for c in p.candidates]
     for part in parts:
         part_q = only(q, part)
         if any(has_answer_type(part_q, c.unit.text) for c in chosen):
             continue
-        # The answer's own passage may complete it whatever the score; another passage must score close.
-        pool = [(c, 99.0) for c in home.candidates] + [(c, PART_MARGIN) for p in others[:3] for c in p.candidates]
         extra = next((c for c, m in pool if admissible(c, m) and has_answer_type(part_q, c.unit.text)), None)
         if extra is not None:
             chosen.append(extra)
     # "How many members sit on GRETA, and how long is their term?": one figure answers one of the counts.
     counts = _counts_asked(q.text)
-    while counts > 1 and len(_figures(q, chosen)) < counts:
-        held = _figures(q, chosen)
-        pool = [(c, 99.0) for c in home.candidates] + [(c, PART_MARGIN) for p in others[:3] for c in p.candidates]
+    while counts > 1 and len(held := _figures(q, chosen)) < counts:
         extra = next((c for c, m in pool if admissible(c, m) and _figures(q, [c]) - held), None)
         if extra is None:
             break

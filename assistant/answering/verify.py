@@ -111,7 +111,7 @@ def support(
     if any(statement == s or statement in s for s in map(plain, spans)):
         return Support(1.0, 1.0, 1.0, ())
     features, missing = support_features(statement, spans, whole, embeddings)
-    score = float(1.0 / (1.0 + np.exp(-(SUPPORT_BIAS + np.dot(SUPPORT_WEIGHTS, features)))))
+    score = float(probability(SUPPORT_BIAS + np.dot(SUPPORT_WEIGHTS, features)))
     if scorer is not None:
         learned = float(probability(scorer.scores([(statement, whole)])[0]))
         score = W_LEARNED * learned + (1 - W_LEARNED) * score
