@@ -195,6 +195,14 @@ def asked_kinds(text: str) -> list[str]:
     return found
 
 
+_FIGURE_ASKED = re.compile(r"\bhow (?:many|much|long|old|often|quickly|soon)\b", re.I)
+
+
+def figures_asked(text: str) -> int:
+    """Return how many figures the question asks for: one per "how many / how long ..." it holds."""
+    return len(_FIGURE_ASKED.findall(text))
+
+
 # How an answer names a kind of question part it could not answer ("do not say when or where").
 KIND_WORDS = {"when": "when", "where": "where", "who": "who", "count": "how many"}
 

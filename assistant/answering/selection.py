@@ -14,7 +14,15 @@ from assistant.answering.evidence import (
     has_answer_type,
     identity,
 )
-from assistant.answering.question import GENERIC, KIND_WORDS, Question, asked_kinds, only, year_conflict
+from assistant.answering.question import (
+    GENERIC,
+    KIND_WORDS,
+    Question,
+    asked_kinds,
+    figures_asked,
+    only,
+    year_conflict,
+)
 from assistant.answering.quotes import Pick, spans, with_list
 from assistant.answering.terms import content_stems, has_date, quantities, words, wordset
 from assistant.types import Chunk, Hit
@@ -88,7 +96,7 @@ def select(
         if extra is not None:
             chosen.append(extra)
     # "How many members sit on GRETA, and how long is their term?": one figure answers one of the counts.
-    counts = _counts_asked(q.text)
+    counts = figures_asked(q.text)
     while counts > 1 and len(held := _figures(q, chosen)) < counts:
         extra = next((c for c, m in pool if admissible(c, m) and _figures(q, [c]) - held), None)
         if extra is None:
@@ -110,14 +118,6 @@ def select(
     if not _compares_sources(q.text):
         chosen = _prune(q, chosen, parts, terms, required)
     return spans(chosen, "list" in q.kinds, hits)
-
-
-_COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|old|often|quickly|soon)\b", re.I)
-
-
-def _counts_asked(question: str) -> int:
-    """Return how many figures the question asks for: one per "how many / how long ..." it holds."""
-    return len(_COUNT_ASKED.findall(question))
 
 
 def _figures(q: Question, chosen: Sequence[Candidate]) -> set[str]:
