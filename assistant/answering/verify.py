@@ -45,7 +45,9 @@ W_LEARNED = 0.5
 _INSTRUCTION = re.compile(
     r"[^.!?\n]*(?:\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}"
     r"\b(?:instructions?|prompts?|rules|questions?|above|previous|everything)\b"
-    r"|\b(?:reply|respond|answer|say|output|print)\s+(?:only\s+)?(?:with\s+)?(?:the\s+word\s+)?[\"“']?[A-Z]{3,}\b"
+    # The word to say is in capitals ("reply PWNED"), matched case-sensitively: under IGNORECASE "[A-Z]{3,}" took
+    # any word, and a diplomatic note's "has the honour to say that the Government ..." was blanked.
+    r"|\b(?:reply|respond|answer|say|output|print)\s+(?:only\s+)?(?:with\s+)?(?:the\s+word\s+)?[\"“']?(?-i:[A-Z]{3,})\b"
     r"|\b(?:system prompt|you are now|you must now)\b)[^.!?\n]*[.!?]?",
     re.IGNORECASE,
 )
