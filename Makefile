@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast check lint ingest eval bench scorer clean
+.PHONY: run test test-fast check lint ingest eval bench scorer adapter clean
 
 run: $(VENV)/.stamp-app
 	$(BIN)/python app.py
@@ -40,6 +40,11 @@ eval: $(VENV)/.stamp-app
 # Train the experimental answer scorer from the repo's dev data (about 30 minutes on 2 cores; docs/answers.md).
 scorer: $(VENV)/.stamp-app
 	$(BIN)/python scripts/train_answer_scorer.py
+
+# Fit the answer adapter the answerer ships with (assistant/embedding/answer_adapter.npy; about a minute on
+# 2 cores; needs ../shared/benchmarks for PolicyQA; docs/answers.md "The answer adapter").
+adapter: $(VENV)/.stamp-app
+	$(BIN)/python scripts/train_answer_adapter.py
 
 $(VENV)/.stamp-app: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -59,8 +59,9 @@ class Pair:
     source: str = ""  # the library document `text` comes from ("" for PolicyQA)
 
 
-def policyqa_pairs(source: Path, rng: random.Random) -> Iterator[Pair]:
-    """Yield the answer-sentence pairs of PolicyQA's dev policies."""
+def policyqa_questions(source: Path) -> Iterator[tuple[str, list[str], list[str], list[list[str]]]]:
+    """Yield each question of PolicyQA's dev policies: its answer sentences, its paragraph's other sentences and
+    the sentences of its policy's other paragraphs."""
     data = json.loads(source.read_text(encoding="utf-8"))["data"]
     titles = [p["title"] for p in data]
     for policy in data:
@@ -78,15 +79,21 @@ def policyqa_pairs(source: Path, rng: random.Random) -> Iterator[Pair]:
                 inside = [j for j, (s, e) in enumerate(spans) if s < b and a < e]
                 if not inside:
                     continue
-                question = qa["question"].strip()
-                for j in inside:
-                    yield Pair(question, sentences[i][j], 1.0, "policyqa")
                 rest = [s for j, s in enumerate(sentences[i]) if j not in inside]
-                for text in rng.sample(rest, min(PARAGRAPH_NEGATIVES, len(rest))):
-                    yield Pair(question, text, 0.0, "policyqa")
-                elsewhere = [s for k, group in enumerate(sentences) if k != i for s in group]
-                for text in rng.sample(elsewhere, min(POLICY_NEGATIVES, len(elsewhere))):
-                    yield Pair(question, text, 0.0, "policyqa")
+                others = [group for k, group in enumerate(sentences) if k != i]
+                yield qa["question"].strip(), [sentences[i][j] for j in inside], rest, others
+
+
+def policyqa_pairs(source: Path, rng: random.Random) -> Iterator[Pair]:
+    """Yield the answer-sentence pairs of PolicyQA's dev policies."""
+    for question, answers, rest, others in policyqa_questions(source):
+        for text in answers:
+            yield Pair(question, text, 1.0, "policyqa")
+        for text in rng.sample(rest, min(PARAGRAPH_NEGATIVES, len(rest))):
+            yield Pair(question, text, 0.0, "policyqa")
+        elsewhere = [s for group in others for s in group]
+        for text in rng.sample(elsewhere, min(POLICY_NEGATIVES, len(elsewhere))):
+            yield Pair(question, text, 0.0, "policyqa")
 
 
 def selection_pairs(path: Path, question_ids: set[str], sources: set[str]) -> Iterator[Pair]:

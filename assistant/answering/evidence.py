@@ -23,6 +23,7 @@ from assistant.answering.terms import (
     quantities,
     years,
 )
+from assistant.embedding.answer_adapter import answer_vector
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Chunk, Hit
 
@@ -51,6 +52,10 @@ RANK_BIAS = 0.0
 # over PASSAGE_FEATURES fitted like RANK_WEIGHTS (`bench/answer_study.py --fit`, docs/answers.md "Ranking models").
 PASSAGE_FEATURES = ("hit_prior", "retrieval_ratio", "best_unit", "context", "names", "mismatch")
 PASSAGE_WEIGHTS = (0.11, 3.23, 3.89, 2.60, 0.48, -2.29)
+# The ranking's question vector: this share adapted (embedding/answer_adapter.py), the rest plain. Dev runs of
+# 2026-12-07 (docs/answers.md "The answer adapter"): 0.5 and 1 tie on the library's tuning half, 1 leads on seed
+# dev, but at 1 and 0.75 a table's row for the year asked fell below the next year's (tests/test_tables.py).
+ADAPTED_SHARE = 0.5
 # Units embedded per question: MiniLM costs ~10-30 ms a sentence on 2 cores, so only the lexically
 # likeliest are embedded (docs/answers.md "Results", latency).
 EMBED_LIMIT = 40
@@ -268,10 +273,16 @@ def rank(
     """
     rows = _rows(question, hits, stats)
     q = question_vector if question_vector is not None else embeddings.query(question.text)
-    dense = _dense(rows, hits, q, embeddings, seed)
-    top_dense = float(dense.max()) if len(rows) else 0.0
+    # Two cosines per unit: with the question's vector (relevance, on the scale abstention was set on) and
+    # with a blend of it and its adapted vector (the ranking: the adapter moves it toward sentences that answer).
+    ranking_vector = (1 - ADAPTED_SHARE) * q + ADAPTED_SHARE * answer_vector(q)
+    dense = _dense(rows, hits, np.stack([q, ranking_vector], axis=1), embeddings, seed)
+    top_dense = float(dense[:, 1].max()) if len(rows) else 0.0
     top_cover = max((row[2] for row in rows), default=0.0)
-    candidates = [_candidate(question, row, float(d), top_dense, top_cover) for row, d in zip(rows, dense, strict=True)]
+    candidates = [
+        _candidate(question, row, float(d[0]), float(d[1]), top_dense, top_cover)
+        for row, d in zip(rows, dense, strict=True)
+    ]
     candidates.sort(key=lambda c: (-c.score, c.hit, c.unit.start))
     return candidates
 
@@ -334,17 +345,17 @@ def _dense(
     embeddings: EmbeddingService,
     seed: Mapping[str, Sequence[Sentence]],
 ) -> np.ndarray:
-    """Return each row's cosine with the question vector `q`.
+    """Return each row's cosines with the columns of `q` (dim, k), as an (n, k) array.
 
     Units take the index's precomputed sentence vectors; of the others, only the lexically likeliest
     (always those of the top passages) are embedded now, and the rest keep dense 0.
     """
-    dense = np.zeros(len(rows), dtype=np.float32)
+    dense = np.zeros((len(rows), q.shape[1]), dtype=np.float32)
     pending = []
     for r, row in enumerate(rows):
         vector = precomputed(seed, hits[row[0]].chunk.id, row[1].text)
         if vector is not None:
-            dense[r] = float(vector @ q)
+            dense[r] = vector @ q
         else:
             pending.append(r)
     pending.sort(key=lambda r: -(rows[r][2] + 0.5 * rows[r][3] + (rows[r][0] < 3)))
@@ -354,8 +365,11 @@ def _dense(
     return dense
 
 
-def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_cover: float) -> Candidate:
-    """Return the scored candidate of one row; `d` is its cosine, the tops are the question's best rows'."""
+def _candidate(
+    question: Question, row: _Row, d: float, adapted: float, top_dense: float, top_cover: float
+) -> Candidate:
+    """Return the scored candidate of one row: `d` is its plain cosine, `adapted` its ranking cosine, the tops
+    are the question's best rows' (`top_dense` by the ranking cosine)."""
     i, unit, cover, context, typed, ranked_type, focused, named, why_not = row
     relevance = (
         W_DENSE * d
@@ -367,14 +381,14 @@ def _candidate(question: Question, row: _Row, d: float, top_dense: float, top_co
     )
     stems = set(content_stems(unit.text))
     features = (
-        d,
+        adapted,
         cover,
         context,
         float(ranked_type),
         float(focused),
         named,
         1.0 / (1 + i),
-        d - top_dense,
+        adapted - top_dense,
         cover - top_cover,
         # The share of new words: an answer adds something to the question.
         len(stems - set(question.stems)) / len(stems) if stems else 0.0,
