@@ -33,9 +33,10 @@ import scorer_pairs as pairs  # noqa: E402
 from assistant.embedding.answer_adapter import ADAPTER_FILE  # noqa: E402
 from assistant.embedding.embedder import load_embedder  # noqa: E402
 
-# Chosen on the dev tuning half and seed dev (docs/answers.md "The answer adapter", run of 2026-12-07): top-1 rank of
-# the gold sentence among the hand ranking's candidates, library 0.52 -> 0.54 and seed 0.68 -> 0.85 at these
-# values; temperature 0.05: 0.50 and 0.85; ridge 1e-4: 0.50 and 0.85; 10 epochs: 0.50 and 0.88.
+# Chosen on the dev tuning half and seed dev (docs/answers.md "The answer adapter", run of 2026-12-07): top-1
+# rank of the gold sentence among the hand ranking's candidates (offline re-scoring), library 0.52 -> 0.54 and
+# seed 0.68 -> 0.85 at these values; temperature 0.05: 0.50 and 0.85; ridge 1e-4: 0.50 and 0.85; 10 epochs:
+# 0.50 and 0.88.
 EPOCHS = 5
 TEMPERATURE = 0.1
 RIDGE = 1e-3
