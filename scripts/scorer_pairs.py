@@ -197,13 +197,19 @@ def all_pairs(seed: int = 13) -> list[Pair]:
     """Return every training pair, in a fixed shuffled order."""
     rng = random.Random(seed)
     pairs = list(policyqa_pairs(REPO / POLICYQA_SOURCE, rng))
+    pairs += library_pairs()
+    rng.shuffle(pairs)
+    return pairs
+
+
+def library_pairs() -> list[Pair]:
+    """Return the pairs of the library's fitting half: graded sentences, support pairs, evidence and near misses."""
     fitting = _dev_sources("library") - tuning_documents()
     records = fitting_questions(fitting)
     folder = REPO / "eval" / "library"
-    pairs += selection_pairs(folder / "selection.jsonl", {r["id"] for r in records}, fitting)
+    pairs = list(selection_pairs(folder / "selection.jsonl", {r["id"] for r in records}, fitting))
     pairs += support_pairs(folder / "support.jsonl", fitting)
     pairs += question_pairs(records, SentenceIndex(REPO / SETS["library"].corpus, fitting))
-    rng.shuffle(pairs)
     return pairs
 
 

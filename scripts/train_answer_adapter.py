@@ -56,15 +56,12 @@ def policyqa_groups() -> list[Group]:
 
 
 def library_groups() -> list[Group]:
-    fitting = pairs._dev_sources("library") - pairs.tuning_documents()
-    records = pairs.fitting_questions(fitting)
-    folder = pairs.REPO / "eval" / "library"
-    found = list(pairs.selection_pairs(folder / "selection.jsonl", {r["id"] for r in records}, fitting))
-    found += pairs.question_pairs(records, pairs.SentenceIndex(pairs.REPO / pairs.SETS["library"].corpus, fitting))
     answers: dict[str, list[str]] = defaultdict(list)
     others: dict[str, list[str]] = defaultdict(list)
-    for p in found:
-        (answers if p.label > 0.5 else others)[p.query].append(p.text)
+    # Questions against sentences only: the support pairs (statement, passage) train verification, not this.
+    for p in pairs.library_pairs():
+        if p.origin != "support":
+            (answers if p.label > 0.5 else others)[p.query].append(p.text)
     return [(q, a, others[q]) for q, a in answers.items() if others[q]]
 
 
