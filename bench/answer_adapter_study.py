@@ -31,14 +31,14 @@ from assistant.answering import evidence  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.embedding.answer_adapter import ADAPTER_FILE, answer_vector, load_adapter  # noqa: E402
 from assistant.evaluation.evalset import EvalItem, load_dataset  # noqa: E402
-from assistant.evaluation.metrics import holds_quote  # noqa: E402
+from assistant.evaluation.labelled import same_text  # noqa: E402
 from assistant.evaluation.sets import get_set  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 
 
 def gold(item: EvalItem, text: str, source: str) -> bool:
     """Whether sentence `text` of `source` holds one of the item's evidence quotes or lies inside one."""
-    return any(e.source == source and (holds_quote(text, e.quote) or holds_quote(e.quote, text)) for e in item.evidence)
+    return any(e.source == source and same_text(e.quote, text) for e in item.evidence)
 
 
 def ranks(assistant: Assistant, items: list[EvalItem]) -> tuple[list[int], list[bool]]:
@@ -48,7 +48,6 @@ def ranks(assistant: Assistant, items: list[EvalItem]) -> tuple[list[int], list[
     for item in items:
         hits = assistant.ask(item.question).hits
         found = assistant.extractive().assess(item.question, hits)
-
         quotable = [c for c in found.ranked if c.quotable]
         marks = [gold(item, c.unit.text, hits[c.hit].chunk.source) for c in quotable]
         out.append(marks.index(True) + 1 if True in marks else 0)

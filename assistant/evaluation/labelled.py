@@ -175,14 +175,14 @@ def section_judgements(note_sections: Sequence[tuple[str, str, str]], record: Ma
             section
             for section, labelled in record["sections"].items()
             for item in labelled
-            if item["source"] == source and _same_text(item["quote"], quote)
+            if item["source"] == source and same_text(item["quote"], quote)
         }
         if fits:
             out.append(heading in fits)
     return out
 
 
-def _same_text(labelled: str, quoted: str) -> bool:
+def same_text(labelled: str, quoted: str) -> bool:
     # holds_quote normalises both sides; either may be the longer (a note quotes part of a sentence, or more).
     return holds_quote(quoted, labelled) or holds_quote(labelled, quoted)
 
