@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.evidence import TermStats, has_answer_type, mismatch, rank
+from assistant.answering.answer_types import answer_type_share, has_answer_type
+from assistant.answering.evidence import FEATURES, TermStats, mismatch, rank
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.question import analyse, year_conflict
 from assistant.answering.sentences import units
@@ -178,3 +179,18 @@ def test_a_sentence_holding_what_is_asked_outranks_a_topical_one_in_a_better_pas
     ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
     best = next(c for c in ranked if c.quotable)
     assert best.unit.text.startswith("There are currently 56 beds")
+
+
+def test_a_sentence_answering_every_part_asked_weighs_more_than_one_answering_a_part(retriever) -> None:  # type: ignore[no-untyped-def]
+    # "Where and when": the first sentence names places (a "where" answer only), the second place and date. The
+    # ranking weighs the share of the parts a sentence answers (tests/test_answer.py has the seed corpus's case).
+    first = "The regional workshop on border management brought together officials from Serbia and Albania."
+    second = "The regional workshop, implemented with the Hellenic Police, took place in Athens on 11-12 June 2014."
+    question = analyse("Where and when was the regional workshop on border management held?")
+    assert (answer_type_share(question, first), answer_type_share(question, second)) == (0.5, 1.0)
+    assert has_answer_type(question, first)  # a part answered is still an answer, for abstention
+    hits = [_hit(first, "Regional workshop on border management", 1), _hit(second, "Workshop report", 2)]
+    stats = TermStats([first, second, "unrelated passage on fisheries", "another on ports and vessels"])
+    ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
+    weighed = {c.unit.text: c.features[FEATURES.index("answer_type")] for c in ranked}
+    assert (weighed[first], weighed[second]) == (0.5, 1.0)

@@ -10,17 +10,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answering.answer_types import answer_type_share, has_answer_type
 from assistant.answering.question import Question
 from assistant.answering.sentences import Unit, units
 from assistant.answering.terms import (
     content_stems,
-    has_date,
-    has_money,
     label_numbers,
-    names,
     numbers,
     numbers_in_digits,
-    quantities,
     years,
 )
 from assistant.embedding.answer_adapter import answer_vector
@@ -65,23 +62,6 @@ _FURNITURE = re.compile(
     r"|\.{5,}|(?:\. ){4,}|…{2,}|_{5,}",
     re.I,
 )
-_ENUMERATION = re.compile(r"[,;:]\s|\s(?:and|or)\s")
-# Quantities in words that answer "how many" / "what share" ("more than half", "one in five", "one million"),
-# and ordinals that count ("after the deposit of the fortieth instrument of ratification").
-_QUANTITY = re.compile(
-    r"\b(?:half|third|quarter|majority|none of|dozens|hundreds|thousands|millions|one in \w+|per ?cent"
-    r"|(?:\w+ )?(?:million|billion)|\w+tieth|\w+teenth|tenth|eleventh|twelfth|hundredth)\b",
-    re.I,
-)
-
-# A span of time that answers "how many days/years": "within 5 years", "for ninety days", "a month".
-_SPAN = re.compile(
-    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty(?:[\s-]\w+)?)"
-    r"\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?)\b",
-    re.I,
-)
-
-
 # A sentence of a chunk with its vector.
 Sentence = tuple[str, np.ndarray]
 
@@ -236,27 +216,9 @@ def _display(number: str) -> str:
     return f"{n}{suffix}"
 
 
-def has_answer_type(question: Question, text: str) -> bool:
-    """Return True when `text` holds what the question's kind asks for (a number, a date, a name)."""
-    checks = []
-    if question.measure == "money":
-        checks.append(has_money(text))
-    elif question.measure == "span" and "count" in question.kinds:
-        checks.append(bool(_SPAN.search(text)))
-    elif "count" in question.kinds:
-        checks.append(bool(quantities(text) - question.numbers) or bool(_QUANTITY.search(text)))
-    if "when" in question.kinds:
-        checks.append(has_date(text))
-    if question.kinds & {"who", "where"}:
-        checks.append(bool(names(text) - question.names))
-    if "list" in question.kinds:
-        checks.append(len(_ENUMERATION.findall(text)) >= 2)
-    return any(checks) if checks else True
-
-
 # One unit of a hit with its lexical features: (hit index, unit, coverage, chunk coverage, answer type,
-# answer type as the ranking weighs it, focus held, names found, mismatch).
-_Row = tuple[int, Unit, float, float, bool, bool, bool, float, str]
+# the share of the asked types the ranking weighs, focus held, names found, mismatch).
+_Row = tuple[int, Unit, float, float, bool, float, bool, float, str]
 
 
 def rank(
@@ -329,7 +291,7 @@ def _rows(question: Question, hits: Sequence[Hit], stats: TermStats) -> list[_Ro
                     sum(weights[s] for s in holds(stems)) / total,
                     chunk_cover,
                     typed,
-                    typed if typed_only is None else has_answer_type(typed_only, unit.text),
+                    answer_type_share(question if typed_only is None else typed_only, unit.text),
                     focus_stems <= stems,
                     names_found,
                     why_not,

@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answering.abstention import not_in_documents
+from assistant.answering.answer_types import has_answer_type
 from assistant.answering.evidence import (
     Candidate,
     Passage,
     Sentence,
     TermStats,
     chunk_context,
-    has_answer_type,
     rank,
     rank_passages,
     several_parts,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from assistant.answering.answer_types import has_answer_type
 from assistant.answering.evidence import (
     FEATURES,
     RANK_WEIGHTS,
     Candidate,
     Passage,
     TermStats,
-    has_answer_type,
     identity,
 )
 from assistant.answering.question import (
