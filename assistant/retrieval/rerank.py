@@ -10,6 +10,7 @@ cosine and best-sentence cosine over the candidates; the weights come from SciFa
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import nupunkt
 
+from assistant.embedding.answer_adapter import answer_vector
 from assistant.embedding.vector_cache import cached_vectors
 from assistant.index.store import Store
 from assistant.retrieval.fusion import combine
@@ -39,6 +41,31 @@ class SentenceVectors:
             if b > a:
                 out[i] = float(np.max(self.vectors[a:b] @ query_vector))
         return out
+
+
+# A query that asks for something: a question, or a request ("Compare ...", "List ..."). It opens with one of
+# these words or ends with a question mark; a statement (SciFact's claims, a search for a phrase) does neither.
+_ASKING = re.compile(
+    r"^\W*(?:(?:what|who|when|where|why|how)(?:['’]?s)?|whom|whose|which|is|are|was|were|do|does|did|can|could"
+    r"|should|would|will|has|have|had|may|must|shall|compare|list|explain|describe|name|summari[sz]e|give|tell"
+    r"|define|outline)\b",
+    re.I,
+)
+
+
+def asks(query: str) -> bool:
+    """Return True when `query` asks for something rather than states it."""
+    return query.rstrip().endswith("?") or bool(_ASKING.match(query))
+
+
+def sentence_query(query: str, query_vector: np.ndarray) -> np.ndarray:
+    """Return the vector a query's best sentence is sought with: for a question, its answer-adapted vector.
+
+    The adapter (embedding/answer_adapter.py) moves a question's vector toward the sentences that answer it and
+    off those that repeat it. A statement seeks the sentences that say the same, so it keeps its own vector: on
+    SciFact train (809 claims) the adapted vector lowered nDCG@10 from 0.7437 to 0.7395 (docs/retrieval.md).
+    """
+    return answer_vector(query_vector) if asks(query) else query_vector
 
 
 def sentences(chunk: Chunk) -> list[str]:
@@ -110,17 +137,24 @@ class SentenceReranker:
         return out
 
     def scores(
-        self, query_vector: np.ndarray, rows: Sequence[int], bm25: Sequence[float], weights: Mapping[str, float]
+        self,
+        query_vector: np.ndarray,
+        rows: Sequence[int],
+        bm25: Sequence[float],
+        weights: Mapping[str, float],
+        sentence_vector: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return the second-stage score of each candidate row (higher is better).
 
-        `bm25` holds each candidate's BM25 score (0 where BM25 did not return it).
+        `bm25` holds each candidate's BM25 score (0 where BM25 did not return it); the best sentence is sought
+        with `sentence_vector` (`sentence_query`), or with `query_vector` when it is None.
         """
         rows = list(rows)
         if not rows:
             return np.zeros(0)
         passage = self.store.vectors_of([self.store.chunks[r].id for r in rows]) @ query_vector
-        sentence = self.sentence_vectors().max_sim(query_vector, rows)
+        sought = query_vector if sentence_vector is None else sentence_vector
+        sentence = self.sentence_vectors().max_sim(sought, rows)
         sentence = np.where(np.isnan(sentence), passage, sentence)  # a chunk without sentences: its passage score
         features = {"bm25": np.asarray(bm25, dtype=np.float64), "dense": passage, "sentence": sentence}
         return combine(features, weights)

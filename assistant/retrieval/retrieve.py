@@ -17,7 +17,7 @@ from assistant.errors import IndexMissingError
 from assistant.index.generations import Index, Manifest, load_index
 from assistant.index.store import Ranked, Store, StoreTarget
 from assistant.retrieval.fusion import fuse
-from assistant.retrieval.rerank import SentenceReranker, SentenceVectors
+from assistant.retrieval.rerank import SentenceReranker, SentenceVectors, sentence_query
 from assistant.types import Filters, Hit
 
 
@@ -42,17 +42,24 @@ def rerank_weights(settings: Settings) -> dict[str, float]:
 
 
 def second_stage(
-    fused: Ranked, bm25: Mapping[int, float], query_vector: np.ndarray, reranker: SentenceReranker, settings: Settings
+    fused: Ranked,
+    bm25: Mapping[int, float],
+    query_vector: np.ndarray,
+    reranker: SentenceReranker,
+    settings: Settings,
+    sentence_vector: np.ndarray | None = None,
 ) -> Ranked:
     """Return `fused` with its top `rerank_candidates` re-ordered by the sentence reranker, the rest after them.
 
-    The tail keeps its fused order, its scores scaled below the reranked head so scores fall with rank.
+    The tail keeps its fused order, its scores scaled below the reranked head so scores fall with rank. The best
+    sentences are sought with `sentence_vector` when given (`rerank.sentence_query`), else with `query_vector`.
     """
     head, tail = fused[: settings.rerank_candidates], fused[settings.rerank_candidates :]
     if not head:
         return []
     rows = [r for r, _ in head]
-    scores = reranker.scores(query_vector, rows, [bm25.get(r, 0.0) for r in rows], rerank_weights(settings))
+    bm25_scores = [bm25.get(r, 0.0) for r in rows]
+    scores = reranker.scores(query_vector, rows, bm25_scores, rerank_weights(settings), sentence_vector)
     order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
     reranked = [(rows[i], float(scores[i])) for i in order]
     if tail:
@@ -143,7 +150,8 @@ class Retriever:
         timings = {"retrieve": (time.perf_counter() - started) * 1000, "rerank": 0.0}
         if mode == "hybrid+rerank" and query_vector is not None:
             rerank_started = time.perf_counter()
-            ranked = second_stage(ranked, dict(keyword), query_vector, self.reranker, self.settings)
+            sought = sentence_query(query, query_vector) if self.settings.rerank_answer_adapter else None
+            ranked = second_stage(ranked, dict(keyword), query_vector, self.reranker, self.settings, sought)
             for row, score in ranked[: self.settings.rerank_candidates]:
                 per_stage[row]["rerank"] = score
             timings["rerank"] = (time.perf_counter() - rerank_started) * 1000
