@@ -68,8 +68,8 @@ class Settings:
     rerank_dense_weight: float = 0.3
     rerank_sentence_weight: float = 0.3
     # A question's best sentence is sought with its answer-adapted vector (retrieval/rerank.py sentence_query);
-    # statements keep their own. Dev runs of 2026-12-07 (docs/retrieval.md "The answer adapter in the second
-    # stage"): library evidence recall@5 0.817 -> 0.854, MRR 0.683 -> 0.771; seed dev MRR 0.854 -> 0.898.
+    # statements keep their own. Dev runs of 2026-12-07 (docs/answers.md "The adapter in the retrieval's second
+    # stage"): library evidence recall@5 0.817 -> 0.854, MRR 0.683 -> 0.773; seed dev MRR 0.854 -> 0.898.
     rerank_answer_adapter: bool = True
     # Store (docs/deploy.md): FAISS files in index_dir, or a Milvus collection. milvus_uri is a file path ending
     # in .db for Milvus Lite (empty: <index_dir>/milvus.db) or http(s)://host:19530 for a Milvus server or cluster.
