@@ -10,6 +10,7 @@ from assistant.answering.evidence import FEATURES, TermStats, mismatch, rank
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.question import analyse, year_conflict
 from assistant.answering.sentences import units
+from assistant.answering.terms import codes
 from assistant.embedding.service import EmbeddingService
 from assistant.types import Chunk, Hit
 
@@ -194,3 +195,30 @@ def test_a_sentence_answering_every_part_asked_weighs_more_than_one_answering_a_
     ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
     weighed = {c.unit.text: c.features[FEATURES.index("answer_type")] for c in ranked}
     assert (weighed[first], weighed[second]) == (0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("on operation RO-01194 on 11 February 2020", ["ro-01194"]),
+        ("S.R.O.970 (1)/2004, under resolution A/RES/55/25", ["s.r.o.970", "a/res/55/25"]),
+        ("the G20 during COVID-19", ["g20", "covid-19"]),
+        ("7,934 deaths in 2016; the 7th meeting of the 1990s", []),  # numbers, ordinals and decades are not codes
+    ],
+)
+def test_codes_naming_one_thing_are_terms(text: str, found: list[str]) -> None:
+    assert codes(text) == found
+
+
+def test_the_table_row_holding_the_code_asked_about_outranks_its_neighbours(retriever) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        "Date of Departure: 05/11/2020 | Operation ID: RO-01526 | MS: Germany | Destination: Georgia | Number: 18.",
+        "Date of Departure: 11/02/2020 | Operation ID: RO-01194 | MS: Germany | Destination: Georgia | Number: 81.",
+        "Date of Departure: 20/02/2020 | Operation ID: RO-01203 | MS: Germany | Destination: Georgia | Number: 35.",
+    ]
+    hits = [_hit(row, "Return operations by charter flights 2020", i) for i, row in enumerate(rows, start=1)]
+    question = analyse("How many people did Germany return to Georgia on operation RO-01194 in 2020?")
+    stats = TermStats([*rows, "unrelated passage on fisheries", "another on ports and vessels"])
+    ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
+    best = next(c for c in ranked if c.quotable)
+    assert "RO-01194" in best.unit.text

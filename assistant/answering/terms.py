@@ -31,6 +31,9 @@ STOPWORDS = wordset(
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
+# A code that names one thing: letters and digits together ("RO-01194", "S.R.O.970", "G20", "A/RES/55/25"). A
+# passage that holds the code a question names is about that thing; a sentence sharing only its words is not.
+_CODE = re.compile(r"\b(?=[\w./-]*[A-Za-z])(?=[\w./-]*\d)[A-Za-z\d]+(?:[-./][A-Za-z\d]+)*\b")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(st|nd|rd|th)?(?![\w])", re.IGNORECASE)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -89,7 +92,8 @@ def words(text: str) -> list[str]:
 
 
 def content_stems(text: str) -> list[str]:
-    """Return the stems of the content words of `text` (no stop words, no one-letter words), in order."""
+    """Return the stems of the content words of `text` (no stop words, no one-letter words), in order, then its
+    codes."""
     out = []
     for w in words(text):
         for part in w.split("-"):
@@ -97,7 +101,16 @@ def content_stems(text: str) -> list[str]:
             if len(lower) < 2 or lower in STOPWORDS or lower.rstrip("'s") in STOPWORDS:
                 continue
             out.append(stem(lower))
+    out.extend(codes(text))
     return out
+
+
+def codes(text: str) -> list[str]:
+    """Return the codes in `text` ("RO-01194" -> "ro-01194"), lower-cased: letters and digits in one token.
+
+    A number with a suffix ("7th", "1990s") is not a code.
+    """
+    return [m.group(0).lower() for m in _CODE.finditer(text) if not m.group(0)[:-2].isdigit()]
 
 
 def numbers(text: str) -> set[str]:
