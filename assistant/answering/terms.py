@@ -34,6 +34,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
 # A code that names one thing: letters and digits together ("RO-01194", "S.R.O.970", "G20", "A/RES/55/25"). A
 # passage that holds the code a question names is about that thing; a sentence sharing only its words is not.
 _TOKEN = re.compile(r"[A-Za-z\d]+(?:[-./][A-Za-z\d]+)*")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[A-Za-z]")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(st|nd|rd|th)?(?![\w])", re.IGNORECASE)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -110,12 +112,9 @@ def codes(text: str) -> list[str]:
 
     A number with a suffix ("7th", "1990s") is not a code.
     """
-    found = []
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        if any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token) and not token[:-2].isdigit():
-            found.append(token.lower())
-    return found
+    if not _DIGIT.search(text):
+        return []
+    return [t.lower() for t in _TOKEN.findall(text) if _DIGIT.search(t) and _LETTER.search(t) and not t[:-2].isdigit()]
 
 
 def numbers(text: str) -> set[str]:
