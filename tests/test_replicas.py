@@ -27,6 +27,7 @@ from assistant.index.generations import load_index
 from assistant.index.milvus_store import MilvusStore
 from assistant.index.store import StoreTarget
 from assistant.ingest.update import ingest
+from assistant.ui.web import STOP_GRACE_S
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +122,7 @@ def test_an_upload_through_one_replica_is_answered_by_the_other(
         assert store.count() == len(store.chunks)  # one collection, consistent with the shared manifest
         for app in (first, second):
             assert "Traceback" not in app.log.read_text()
+        # A replica told to stop (SIGTERM, as `docker stop` sends) stops though its clients keep Gradio's event
+        # streams open; uvicorn used to wait for them to close, and the replica ran until killed.
+        first.process.terminate()
+        first.process.wait(timeout=STOP_GRACE_S + 15)

@@ -26,6 +26,12 @@ from assistant.ui.web_login import build_router
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
 
+# On SIGTERM (`docker stop`, systemd) requests get this long to finish before the server stops. Without a bound
+# uvicorn waits for every connection to close, and a browser tab or API client holds Gradio's event stream open
+# for as long as it lives: the app never stopped until killed. Index writes are atomic, so even a stop during an
+# ingest leaves the last good index (tests/test_crash_safety.py).
+STOP_GRACE_S = 5
+
 
 class DocumentsAsDownloads:
     """ASGI middleware: serve corpus files that a browser would run (HTML, SVG, XML) as plain-text downloads.
@@ -132,4 +138,6 @@ def serve(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> None:
     app = build_app(demo, settings, assistant)
     signing_in = "sign-in required" if users.has_users(settings.accounts_path) else "no accounts: no sign-in"
     print(f"Serving on http://{settings.host}:{settings.port} ({signing_in}; accounts in {settings.accounts_path})")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=STOP_GRACE_S
+    )
