@@ -1,6 +1,6 @@
 """Train the answer scorer (assistant/embedding/scorer.py) from the packaged MiniLM: `make scorer`.
 
-    python scripts/train_answer_scorer.py [--epochs 2] [--limit N]
+    python scripts/train_answer_scorer.py [--epochs 2] [--limit N] [--policyqa-only]
 
 Pairs come from scripts/scorer_pairs.py (dev data only). The word embeddings stay frozen, so only the
 layers above them are written, in float16. A held-out 5% of the pairs reports loss and ROC AUC.
@@ -83,13 +83,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (a smoke run)")
+    parser.add_argument(
+        "--policyqa-only", action="store_true", help="leave the library's pairs out (a smoke run reading no document)"
+    )
     parser.add_argument("--out", type=Path, default=SCORER_DIR)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    pairs = all_pairs(args.seed)
+    pairs = all_pairs(args.seed, library=not args.policyqa_only)
     if args.limit:
         pairs = pairs[: args.limit]
     held = max(int(len(pairs) * HELD_OUT), 1)

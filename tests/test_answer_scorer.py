@@ -37,11 +37,14 @@ class LexicalScorer:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the folder of a scorer trained for one step by the real script (the weights path, end to end)."""
+    """Return the folder of a scorer trained for one step by the real script (the weights path, end to end).
+
+    PolicyQA's pairs only: the library's take 15 s of PDF parsing, and the test below checks them.
+    """
     out = tmp_path_factory.mktemp("scorer")
     subprocess.run(
         [sys.executable, str(REPO / "scripts" / "train_answer_scorer.py"), "--limit", "40", "--epochs", "0.5",
-         "--out", str(out)],
+         "--policyqa-only", "--out", str(out)],
         check=True, cwd=REPO, capture_output=True,
     )  # fmt: skip
     return out
