@@ -65,28 +65,6 @@ def test_a_penalty_question_is_not_answered_by_a_clause_without_one() -> None:
     assert not has_answer_type(q, "The law on the entry of aliens regulates the smuggling of migrants.")
 
 
-@pytest.mark.parametrize(
-    ("question", "states", "does_not"),
-    [
-        (
-            "What penalty applies to someone who is not a registered migration agent but gives immigration assistance?",
-            "Penalty: 60 penalty units.",
-            "(1) A person who is not a registered migration agent must not give immigration assistance.",
-        ),
-        (
-            "What sentence does the Ordinance impose for trafficking a child?",
-            "Whoever traffics a child shall be punishable with imprisonment which may extend to ten years.",
-            "The penalty regime was reviewed in 2019.",  # the word without a term, an amount, death or life
-        ),
-    ],
-)
-def test_a_question_on_the_penalty_is_answered_by_a_sentence_stating_one(
-    question: str, states: str, does_not: str
-) -> None:
-    q = analyse(question)
-    assert (answer_type_share(q, states), answer_type_share(q, does_not)) == (1.0, 0.0)
-
-
 def test_a_passage_holding_one_of_several_asked_years_may_answer_its_part() -> None:
     nauru = Chunk("c", "d", "In November 2012, 387 men were held on Nauru in leaking tents.", 0, 62)
     two_parts = analyse("How many were held on Nauru in November 2012 and on Manus Island in November 2017?")

@@ -25,17 +25,6 @@ _SPAN = re.compile(
 )
 
 
-# A penalty stated: its kind ("Penalty:", "imprisonment", "a fine") and its measure ("60 penalty units", "for
-# 25 years", "$2 000 000", "with death", "for life").
-_PENALTY = re.compile(r"\b(?:penalt(?:y|ies)|imprison\w*|prison|jail|fine[sd]?|punish\w*|liable)\b", re.I)
-_FOR_LIFE = re.compile(r"\b(?:death|life)\b", re.I)
-
-
-def holds_penalty(text: str) -> bool:
-    """Return True when `text` states a penalty with its measure: an amount, a term, death or life."""
-    return bool(_PENALTY.search(text)) and (has_money(text) or bool(_SPAN.search(text) or _FOR_LIFE.search(text)))
-
-
 # A question asking what a quoted term means: "How does the Protocol define 'smuggling of migrants'?", "What does
 # 'JRO' mean?", "Who counts as a 'domestic worker'?", "What do 'MSSAC' and 'TCNs' stand for?".
 _ASKS_MEANING = re.compile(r"\bdefin(?:e|es|ed|ition)\b|\bmean(?:s|ing|t)?\b|\bstands? for\b|\bcounts? as\b", re.I)
@@ -88,8 +77,6 @@ def answer_type_share(question: Question, text: str) -> float:
         checks.append(bool(_SPAN.search(text)))
     elif "count" in question.kinds:
         checks.append(bool(quantities(text) - question.numbers) or bool(_QUANTITY.search(text)))
-    elif "penalty" in question.kinds:  # "What is the maximum prison term" counts: it asks for a span already
-        checks.append(holds_penalty(text))
     if "when" in question.kinds:
         checks.append(has_date(text))
     if question.kinds & {"who", "where"} and defined is None:

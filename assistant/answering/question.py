@@ -1,4 +1,4 @@
-"""What a question asks: its kind (who/when/how many/list/define/penalty...), key terms, numbers and names."""
+"""What a question asks: its kind (who/when/how many/list/define...), key terms, numbers and names."""
 
 from __future__ import annotations
 
@@ -25,10 +25,6 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         rf"{_CLAUSE}who(?:m|se|s)?\b|\bwhich (?:organi[sz]ations?|agenc(?:y|ies)|institutions?|donors?)\b", re.I
     )),
     ("why", re.compile(r"\bwhy\b", re.I)),
-    # "What penalty applies to ...?", "What sentence does ... impose?"; not "the Protocol to ... Punish Trafficking".
-    ("penalty", re.compile(
-        r"\b(?:penalt(?:y|ies)|punish(?:ed|ment|able)|sentences?|jail(?:ed)?|imprison(?:ed|ment))\b", re.I
-    )),
     ("define", re.compile(
         r"^\s*(?:what|who) (?:is|are|was) (?:the |an? )?[\w\-()' ]{1,60}\?\s*$|\bdefine\b|\bmean(?:s|ing)?\b", re.I
     )),
