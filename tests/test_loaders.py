@@ -99,6 +99,18 @@ def test_text_in_other_encodings_is_decoded(tmp_path: Path, encoding: str) -> No
     assert doc.text == "Réunion à Genève sur la migration régulière et les passeurs."
 
 
+def test_mojibake_in_a_text_file_is_undone_and_accents_and_quotes_are_kept(tmp_path: Path) -> None:
+    # A scraped file saved after its UTF-8 was read as cp1252 (bullets twice over, as in a library document).
+    right = "Réunion à Genève – it’s agreed: “regular pathways first."
+    once = right.encode("utf-8").decode("cp1252")
+    twice = "● safe returns".encode().decode("latin-1").encode("utf-8").decode("latin-1")
+    path = tmp_path / "scraped.txt"
+    path.write_text(f"{once}\n\nThen {twice}.\n", encoding="utf-8")
+    [doc] = load_file(path, "scraped.txt")
+    assert "Ã" not in doc.text and "â€" not in doc.text
+    assert doc.text.startswith(right) and doc.text.endswith("Then ● safe returns.")
+
+
 def test_html_drops_scripts_and_navigation_and_takes_title(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(

@@ -1,10 +1,12 @@
-"""Text cleaning: undo hyphenation, collapse whitespace, strip markup and page furniture."""
+"""Text cleaning: undo mojibake and hyphenation, collapse whitespace, strip markup and page furniture."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections import Counter
+
+import ftfy
 
 _HYPHEN_BREAK = re.compile(r"(\w)-\n[ \t]*(\w)")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -20,8 +22,28 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|(?:\\\*){3,})\s*$")
 
 
+# Mojibake: UTF-8 read as Latin-1 or cp1252, once or several times ("Ã¢Â€Â™" for "’", "Ã¢Â\x97Â\x8f" for "●"),
+# as scraped text files carry it; ftfy undoes it and drops the control characters that leaves. Nothing else of
+# ftfy's runs: quotes, ligatures, full-width letters and HTML entities stay as the document has them.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
+# Every sequence ftfy repairs holds one of these (a UTF-8 lead byte read as Latin-1/cp1252); text without any
+# skips it.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4\u0080-\u009f\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030]")
+
+
 def normalise(text: str) -> str:
-    """Return `text` in NFC with control characters removed and line ends unified."""
+    """Return `text` in NFC with mojibake undone, control characters removed and line ends unified."""
+    if _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_text(text, _FTFY)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _CONTROL.sub("", text)
 

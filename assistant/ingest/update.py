@@ -33,7 +33,8 @@ from assistant.types import Chunk, Document, Progress
 # (.odt files came without a bump: a new type changes no indexed file's text, and ingest finds them as new files.)
 # 6: borderless PDF tables become row lines too, read from word positions (ingest/pdf_borderless.py), and a
 #    table's flattened pieces next to its matched lines go with them.
-LOADER_VERSION = 6
+# 7: mojibake is undone in every loader's text (ingest/cleaning.py, ftfy's encoding repair only).
+LOADER_VERSION = 7
 
 
 @dataclass
