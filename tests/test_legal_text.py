@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.answer_types import answer_type_share, defines, has_answer_type
+from assistant.answering.answer_types import answer_type_share, has_answer_type
 from assistant.answering.evidence import FEATURES, TermStats, mismatch, rank
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.question import analyse, year_conflict
@@ -222,59 +222,3 @@ def test_the_table_row_holding_the_code_asked_about_outranks_its_neighbours(retr
     ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
     best = next(c for c in ranked if c.quotable)
     assert "RO-01194" in best.unit.text
-
-
-@pytest.mark.parametrize(
-    ("question", "defining", "not_defining"),
-    [
-        (
-            "How does the Protocol define 'smuggling of migrants'?",
-            '(a) "Smuggling of migrants" shall mean the procurement of the illegal entry of a person;',
-            "States Parties shall cooperate to prevent and suppress the smuggling of migrants by sea.",
-        ),
-        (
-            "How does Pakistan's Foreigners Act 1946 define a 'foreigner'?",
-            "(a) 'Foreigner' means a person who is not a Citizen of Pakistan.",
-            "(i) is a foreigner, as defined in clause (a) of the Foreigner's Act, 1946, into Pakistan;",
-        ),
-        (
-            "Who counts as a 'domestic worker' under the Convention?",
-            "b) the term *domestic worker* means any person engaged in domestic work;",  # Markdown emphasis
-            "The Convention applies to all domestic workers.",
-        ),
-        (
-            "What does 'MSSAC' stand for in Frontex's return tables?",
-            "MSSAC - Member State/Schengen Associated Country TCNs - Third Country Nationals",
-            "MSSAC: Italy | Destination(s): Georgia | Number of TCNs: 4.",  # a table's field names, not spelt out
-        ),
-    ],
-)
-def test_a_question_on_what_a_quoted_term_means_is_answered_by_its_definition(
-    question: str, defining: str, not_defining: str
-) -> None:
-    q = analyse(question)
-    assert (defines(q, defining), defines(q, not_defining)) == (True, False)
-    assert answer_type_share(q, defining) > answer_type_share(q, not_defining)
-
-
-def test_a_question_quoting_no_term_asks_for_no_definition() -> None:
-    q = analyse("What is the Rabat Process?")
-    assert defines(q, "The Rabat Process is a regional dialogue.") is None
-    assert answer_type_share(q, "The Rabat Process brings together countries of origin.") == 1.0
-
-
-def test_the_clause_defining_the_term_asked_outranks_a_topical_clause_in_a_better_passage(retriever) -> None:  # type: ignore[no-untyped-def]
-    topical = (
-        "States Parties shall cooperate to the fullest extent possible to prevent and suppress the smuggling of "
-        "migrants by sea, in accordance with the international law of the sea."
-    )
-    defining = (
-        '(a) "Smuggling of migrants" shall mean the procurement, in order to obtain, directly or indirectly, a '
-        "financial or other material benefit, of the illegal entry of a person into a State Party."
-    )
-    hits = [_hit(topical, "Protocol against the Smuggling of Migrants", 1), _hit(defining, "Use of terms", 2)]
-    question = analyse("How does the Protocol against the Smuggling of Migrants define 'smuggling of migrants'?")
-    stats = TermStats([topical, defining, "unrelated passage on fisheries", "another on ports and vessels"])
-    ranked = rank(question, hits, EmbeddingService(retriever.embedder), {}, stats)
-    best = next(c for c in ranked if c.quotable)
-    assert best.unit.text.startswith('(a) "Smuggling of migrants" shall mean')
