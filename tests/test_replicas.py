@@ -126,3 +126,4 @@ def test_an_upload_through_one_replica_is_answered_by_the_other(
         # streams open; uvicorn used to wait for them to close, and the replica ran until killed.
         first.process.terminate()
         first.process.wait(timeout=STOP_GRACE_S + 15)
+        assert "Traceback" not in first.log.read_text()  # the streams it ended are no error

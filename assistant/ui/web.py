@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -133,9 +135,18 @@ def build_app(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> Fast
     )
 
 
+class _StoppedStreams(logging.Filter):
+    """Drop uvicorn's "Exception in ASGI application" for a request it cancelled itself: at a stop, each open
+    event stream ends so, and a traceback per browser tab read like a crash."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def serve(demo: gr.Blocks, settings: Settings, assistant: Assistant) -> None:
     """Serve `demo` on settings.host:port until interrupted."""
     app = build_app(demo, settings, assistant)
+    logging.getLogger("uvicorn.error").addFilter(_StoppedStreams())
     signing_in = "sign-in required" if users.has_users(settings.accounts_path) else "no accounts: no sign-in"
     print(f"Serving on http://{settings.host}:{settings.port} ({signing_in}; accounts in {settings.accounts_path})")
     uvicorn.run(
