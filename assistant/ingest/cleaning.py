@@ -35,8 +35,9 @@ _FTFY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-# Every sequence ftfy repairs holds one of these (a UTF-8 lead byte read as Latin-1/cp1252); text without any
-# skips it.
+# Every sequence ftfy repairs holds one of these: a UTF-8 lead byte read as Latin-1/cp1252 ("Â".."ô"), or one of
+# its continuation bytes so read (a C1 control, or cp1252's "€", "‚", "ƒ", "„", "…", "†", "‡", "ˆ", "‰").
+# Text holding none skips ftfy.
 _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4\u0080-\u009f\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030]")
 
 
